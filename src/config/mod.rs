@@ -1,0 +1,3 @@
+//! placeholder
+pub mod provider;
+pub use provider::{ProviderKind, UnknownProvider};

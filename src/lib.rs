@@ -1,0 +1,13 @@
+//! runas: an identity-provider login turned into short-lived AWS credentials.
+//!
+//! The binary (`src/main.rs`) is a thin shell over this library so integration tests and
+//! benchmarks reach the same code. Data flows one way (DESIGN §10):
+//! `config → idp → aws → cache → session → cli / tui / shell`.
+
+pub mod aws;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod creds;
+pub mod http;
+pub mod idp;
