@@ -1,1 +1,45 @@
-//! placeholder
+//! The command line: clap definitions in `args`, one file per subcommand. This layer is the
+//! binary's edge: it owns stdout (only the requested output goes there), the messages on
+//! stderr and the exit codes, and it is the one place `anyhow` is used.
+
+pub mod args;
+mod detect;
+mod list;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+pub use args::{Cli, Command};
+
+use crate::config;
+
+/// Runs one parsed command line to completion.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Some(command) = cli.command else {
+        // The TUI arrives with a later issue; until then the bare command shows the list.
+        return list::run(&config_path(cli.config)?, &args::ListArgs { json: false });
+    };
+    match command {
+        Command::List(args) => list::run(&config_path(cli.config)?, &args),
+        Command::Detect(args) => detect::run(&args),
+    }
+}
+
+fn config_path(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match explicit {
+        Some(path) => Ok(path),
+        None => config::default_path().context("cannot find the AWS config file"),
+    }
+}
+
+/// A current-thread runtime for the commands that talk to the network; the cheap commands
+/// (`list`) never start one.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

@@ -1,0 +1,195 @@
+//! `runas list`: every profile of the config file with its kind, identity provider, issuer and
+//! problems. It never touches the network: the provider comes from the config, the hostname
+//! rules or a detection cached by `runas detect` / a login.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::Utc;
+use serde::Serialize;
+
+use super::output::{print_stdout, table};
+use crate::cache::detection::DetectionCache;
+use crate::config::{self, Config, Profile, ProviderKind};
+use crate::{cache, idp};
+
+pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<ExitCode> {
+    let config = config::load(config_path)
+        .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
+    let detections = load_detection_cache();
+    let rows: Vec<ProfileRow> = config
+        .profiles
+        .iter()
+        .map(|profile| ProfileRow::new(profile, &config.path, &detections))
+        .collect();
+    for issue in &config.issues {
+        eprintln!("{issue}");
+    }
+    let text = if args.json {
+        let mut json = serde_json::to_string_pretty(&rows).context("cannot encode the profile list")?;
+        json.push('\n');
+        json
+    } else {
+        human_table(&config, &rows)
+    };
+    // A reader that went away early (`runas list | head`) is a normal end.
+    print_stdout(&text).context("cannot write to stdout")?;
+    if !args.json {
+        for profile in &config.profiles {
+            for issue in profile.errors.iter().chain(&profile.warnings) {
+                eprintln!("{issue}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The detection cache is a convenience here: an unreadable one only means fewer providers
+/// are known, so it degrades to empty instead of failing the listing.
+fn load_detection_cache() -> Option<DetectionCache> {
+    let dir = cache::dir().ok()?;
+    match DetectionCache::load(&dir) {
+        Ok(cache) => Some(cache),
+        Err(err) => {
+            tracing::debug!("detection cache not used: {err}");
+            None
+        }
+    }
+}
+
+/// One profile as `list` shows it; also the `--json` schema.
+#[derive(Debug, Serialize)]
+struct ProfileRow {
+    name: String,
+    kind: &'static str,
+    provider: Option<ProviderKind>,
+    /// How the provider was decided: the config key, the hostname rule, or a cached probe.
+    provider_source: Option<String>,
+    issuer: Option<String>,
+    role_arn: Option<String>,
+    account_id: Option<String>,
+    role_name: Option<String>,
+    region: Option<String>,
+    source_profile: Option<String>,
+    flow: Option<&'static str>,
+    device_only_reason: Option<String>,
+    file: String,
+    line: usize,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl ProfileRow {
+    fn new(profile: &Profile, file: &Path, detections: &Option<DetectionCache>) -> Self {
+        let mut provider = None;
+        let mut provider_source = None;
+        let mut issuer = None;
+        if let Some(web) = &profile.web_identity {
+            if let Some((kind, method)) = idp::detect_offline(&web.auth_url, web.provider) {
+                provider = Some(kind);
+                provider_source = Some(method.to_string());
+                issuer = Some(idp::normalize_issuer(kind, &web.auth_url).to_string());
+            }
+            let cached = detections
+                .as_ref()
+                .and_then(|cache| cache.get(web.auth_url.as_str(), Utc::now()));
+            if let Some(detection) = cached {
+                // A cached probe knows the provider; a cached discovery knows the real issuer.
+                if provider.is_none() || provider == Some(detection.provider) {
+                    if provider.is_none() {
+                        provider = Some(detection.provider);
+                        provider_source = Some(format!("{} (cached)", detection.method));
+                    }
+                    issuer = Some(detection.issuer.to_string());
+                }
+            }
+        }
+        let role_arn = profile.role_arn.clone();
+        let (account_id, role_name) = role_arn.as_deref().map(split_role_arn).unwrap_or_default();
+        ProfileRow {
+            name: profile.name.clone(),
+            kind: profile.kind.as_str(),
+            provider,
+            provider_source,
+            issuer,
+            role_arn,
+            account_id,
+            role_name,
+            region: profile.region.clone(),
+            source_profile: profile.source_profile.clone(),
+            flow: profile.web_identity.as_ref().map(|web| {
+                if web.device_only.is_some() { "device" } else { web.flow.as_str() }
+            }),
+            device_only_reason: profile.web_identity.as_ref().and_then(|web| web.device_only.clone()),
+            file: file.display().to_string(),
+            line: profile.line,
+            errors: profile.errors.iter().map(ToString::to_string).collect(),
+            warnings: profile.warnings.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn status(&self) -> String {
+        match (self.errors.len(), self.warnings.len()) {
+            (0, 0) if self.device_only_reason.is_some() => "ok (device flow only)".into(),
+            (0, 0) => "ok".into(),
+            (0, 1) => "ok, 1 warning".into(),
+            (0, w) => format!("ok, {w} warnings"),
+            (1, _) => "1 error".into(),
+            (e, _) => format!("{e} errors"),
+        }
+    }
+}
+
+/// `arn:aws:iam::123456789012:role/path/name` → (account id, role name). Validation is the
+/// config module's job; this only picks the parts a person scans for.
+fn split_role_arn(arn: &str) -> (Option<String>, Option<String>) {
+    let mut fields = arn.splitn(6, ':');
+    let account = fields.nth(4).filter(|a| !a.is_empty()).map(str::to_string);
+    let role = fields
+        .next()
+        .and_then(|resource| resource.strip_prefix("role/"))
+        .and_then(|path| path.rsplit('/').next())
+        .filter(|name| !name.is_empty())
+        .map(str::to_string);
+    (account, role)
+}
+
+fn human_table(config: &Config, rows: &[ProfileRow]) -> String {
+    if rows.is_empty() {
+        return format!(
+            "no profiles in {}\nadd one with web_identity_auth_url, web_identity_client_id and role_arn (see README)\n",
+            config.path.display()
+        );
+    }
+    let dash = || "-".to_string();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.name.clone(),
+                row.kind.to_string(),
+                row.provider.map_or_else(dash, |p| p.as_str().to_string()),
+                row.account_id.clone().unwrap_or_else(dash),
+                row.role_name.clone().unwrap_or_else(dash),
+                row.region.clone().unwrap_or_else(dash),
+                row.status(),
+            ]
+        })
+        .collect();
+    table(&["PROFILE", "KIND", "PROVIDER", "ACCOUNT", "ROLE", "REGION", "STATUS"], &cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arn_parts() {
+        assert_eq!(
+            split_role_arn("arn:aws:iam::123456789012:role/team/dev-admin"),
+            (Some("123456789012".into()), Some("dev-admin".into()))
+        );
+        assert_eq!(split_role_arn("not-an-arn"), (None, None));
+    }
+}
