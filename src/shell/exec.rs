@@ -35,6 +35,12 @@ where
     let mut command = Command::new(program);
     command.args(args);
     environment.apply_to(&mut command);
+    // Installed before the spawn so no Ctrl-C can fall between the two. Failing to install it
+    // only loses that protection, which is no reason to refuse to run the command.
+    #[cfg(unix)]
+    let _signals = super::signals::TerminalSignalsLeftToChild::install()
+        .inspect_err(|err| tracing::debug!("terminal signals stay fatal to runas: {err}"))
+        .ok();
     let mut child = command.spawn().map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => ShellError::ProgramNotFound {
             program: program_name.clone(),
@@ -98,5 +104,19 @@ mod tests {
         assert_eq!(exit_code(status), 7);
         let status = run(&handoff, "sh", ["-c", "kill -TERM $$"]).unwrap();
         assert_eq!(exit_code(status), 128 + 15);
+    }
+
+    /// A terminal Ctrl-C reaches runas and the child alike: runas must outlive it and report
+    /// the child's status, while the child keeps the default (fatal) disposition.
+    #[cfg(unix)]
+    #[test]
+    fn interrupt_is_left_to_the_child() {
+        let status = run(
+            &handoff("s", "t", None),
+            "sh",
+            ["-c", "kill -INT $PPID; kill -INT $$; exit 3"],
+        )
+        .unwrap();
+        assert_eq!(exit_code(status), 128 + 2);
     }
 }

@@ -9,6 +9,8 @@
 
 pub mod exec;
 pub mod export;
+#[cfg(unix)]
+mod signals;
 pub mod subshell;
 
 use std::process::Command;
