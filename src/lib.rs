@@ -11,3 +11,4 @@ pub mod config;
 pub mod creds;
 pub mod http;
 pub mod idp;
+pub mod shell;

@@ -1,0 +1,108 @@
+//! An interactive shell with a hand-off's environment (`runas shell PROFILE`, the TUI's shell
+//! key). Owns the choice of shell and the refusal to nest; the TUI suspends and restores the
+//! terminal around [`run`], this module never touches it.
+//!
+//! The decision is the pure [`plan`], which reads the current environment only through the
+//! lookup it is given, so tests need not change the process environment.
+
+use std::ffi::OsString;
+use std::process::ExitStatus;
+
+use super::{Environment, Handoff, ShellError, exec, vars};
+
+/// The shell to start and the environment to start it with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub program: OsString,
+    pub environment: Environment,
+}
+
+/// Decides what [`run`] would start, given the current environment as `lookup`.
+///
+/// A non-empty `RUNAS_PROFILE` means this process already runs inside a runas shell; nesting
+/// would stack credentials that are easy to lose track of, so it is refused unless `force`.
+/// The shell is `$SHELL` (on Windows `%COMSPEC%`), falling back to `/bin/sh` (`cmd.exe`).
+pub fn plan(
+    handoff: &Handoff,
+    lookup: impl Fn(&str) -> Option<OsString>,
+    force: bool,
+) -> Result<Plan, ShellError> {
+    let present = |name: &str| lookup(name).filter(|value| !value.is_empty());
+    if !force && let Some(current) = present(vars::RUNAS_PROFILE) {
+        return Err(ShellError::Nested {
+            current_profile: current.to_string_lossy().into_owned(),
+        });
+    }
+    let (shell_variable, fallback) = if cfg!(windows) {
+        ("COMSPEC", "cmd.exe")
+    } else {
+        ("SHELL", "/bin/sh")
+    };
+    let program = present(shell_variable).unwrap_or_else(|| OsString::from(fallback));
+    Ok(Plan {
+        program,
+        environment: handoff.environment(),
+    })
+}
+
+/// Starts the shell planned from the real environment and waits until the person leaves it.
+pub fn run(handoff: &Handoff, force: bool) -> Result<ExitStatus, ShellError> {
+    let plan = plan(handoff, |name| std::env::var_os(name), force)?;
+    exec::run_with(&plan.environment, &plan.program, std::iter::empty::<&str>())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::shell::test_support::handoff;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let map: HashMap<String, OsString> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn refuses_to_nest_and_names_the_current_profile() {
+        let current = env_of(&[("RUNAS_PROFILE", "prod-admin"), ("SHELL", "/bin/bash")]);
+        let err = plan(&handoff("s", "t", None), current, false).unwrap_err();
+        assert!(
+            matches!(&err, ShellError::Nested { current_profile } if current_profile == "prod-admin"),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("prod-admin") && message.contains("--force"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn force_nests_anyway_with_the_new_profile() {
+        let current = env_of(&[("RUNAS_PROFILE", "prod-admin"), ("SHELL", "/usr/bin/fish")]);
+        let plan = plan(&handoff("s", "t", None), current, true).unwrap();
+        assert_eq!(plan.environment.get("RUNAS_PROFILE"), Some("dev-admin"));
+        if !cfg!(windows) {
+            assert_eq!(plan.program, "/usr/bin/fish");
+        }
+    }
+
+    #[test]
+    fn uses_shell_and_falls_back_when_unset_or_empty() {
+        let handoff = handoff("s", "t", None);
+        let empty_marker = env_of(&[("RUNAS_PROFILE", ""), ("SHELL", "/bin/zsh")]);
+        let plan_with_shell = plan(&handoff, empty_marker, false).unwrap();
+        let without = plan(&handoff, env_of(&[("SHELL", "")]), false).unwrap();
+        if cfg!(windows) {
+            assert_eq!(without.program, "cmd.exe");
+        } else {
+            assert_eq!(plan_with_shell.program, "/bin/zsh");
+            assert_eq!(without.program, "/bin/sh");
+        }
+        assert!(without.environment.unset.contains(&"AWS_PROFILE"));
+    }
+}
