@@ -221,3 +221,37 @@ async fn a_silent_idp_costs_no_more_than_the_timeouts() {
     );
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
 }
+
+#[tokio::test]
+async fn an_entra_tenant_template_is_kept_verbatim() {
+    let server = discovery_server("/{tenantid}/v2.0").await;
+    let auth_url = server.url("/common/oauth2/v2.0");
+    let detection = detect(&client(), &auth_url, Some(ProviderKind::AzureAd)).await;
+    let origin = server.url("/").as_str().trim_end_matches('/').to_string();
+    assert_eq!(
+        detection.issuer_exact,
+        format!("{origin}/{{tenantid}}/v2.0")
+    );
+    assert_eq!(
+        detection.issuer_source,
+        IssuerSource::Discovery {
+            corrected_from: Some(format!("{origin}/common/v2.0"))
+        }
+    );
+    assert_eq!(
+        server.requests(),
+        vec!["GET /common/v2.0/.well-known/openid-configuration"]
+    );
+    let tid = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    let token_iss = format!("{origin}/{tid}/v2.0");
+    assert!(issuer_matches(
+        &detection.issuer_exact,
+        &token_iss,
+        Some(tid)
+    ));
+    assert!(issuer_matches(
+        detection.issuer.as_str(),
+        &token_iss,
+        Some(tid)
+    ));
+}
