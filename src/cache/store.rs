@@ -31,7 +31,11 @@ pub const SHORT_SESSION: Duration = Duration::minutes(30);
 /// handed out at `now`.
 pub fn is_fresh(obtained_at: DateTime<Utc>, expiration: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     let lifetime = expiration - obtained_at;
-    let margin = if lifetime < SHORT_SESSION { lifetime / 2 } else { FRESH_MARGIN };
+    let margin = if lifetime < SHORT_SESSION {
+        lifetime / 2
+    } else {
+        FRESH_MARGIN
+    };
     expiration - now > margin
 }
 
@@ -104,12 +108,19 @@ impl Store {
     }
 
     pub fn tokens(&self, issuer: &str, client_id: &str) -> Result<Option<TokenEntry>, CacheError> {
-        self.read(&self.token_path(issuer, client_id), &token_key(issuer, client_id))
+        self.read(
+            &self.token_path(issuer, client_id),
+            &token_key(issuer, client_id),
+        )
     }
 
     pub fn put_tokens(&self, entry: &TokenEntry) -> Result<(), CacheError> {
         let key = token_key(&entry.issuer, &entry.client_id);
-        self.write(&self.token_path(&entry.issuer, &entry.client_id), &key, entry)
+        self.write(
+            &self.token_path(&entry.issuer, &entry.client_id),
+            &key,
+            entry,
+        )
     }
 
     pub fn remove_tokens(&self, issuer: &str, client_id: &str) -> Result<bool, CacheError> {
@@ -168,8 +179,11 @@ impl Store {
         options.create(true).truncate(false).write(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(&path).map_err(|err| CacheError::io("open", &path, err))?;
-        file.lock().map_err(|err| CacheError::io("lock", &path, err))?;
+        let file = options
+            .open(&path)
+            .map_err(|err| CacheError::io("open", &path, err))?;
+        file.lock()
+            .map_err(|err| CacheError::io("lock", &path, err))?;
         Ok(StoreLock { _file: file })
     }
 
@@ -222,7 +236,11 @@ impl Store {
     }
 
     fn write<T: Serialize>(&self, path: &Path, key: &str, entry: &T) -> Result<(), CacheError> {
-        let envelope = Envelope { version: FORMAT_VERSION, key: key.to_string(), entry };
+        let envelope = Envelope {
+            version: FORMAT_VERSION,
+            key: key.to_string(),
+            entry,
+        };
         let bytes = serde_json::to_vec_pretty(&envelope).map_err(|err| CacheError::Encode {
             path: path.to_path_buf(),
             message: err.to_string(),
@@ -248,7 +266,13 @@ fn credential_key(profile: &str) -> String {
 fn file_stem(key: &str) -> String {
     let readable: String = key
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(48)
         .collect();
     let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {

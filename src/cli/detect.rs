@@ -25,16 +25,22 @@ struct DetectOutput<'a> {
 }
 
 pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
-    let url = Url::parse(args.url.trim())
-        .with_context(|| format!("{:?} is not a URL (expected e.g. https://example.okta.com/oauth2/default)", args.url))?;
+    let url = Url::parse(args.url.trim()).with_context(|| {
+        format!(
+            "{:?} is not a URL (expected e.g. https://example.okta.com/oauth2/default)",
+            args.url
+        )
+    })?;
     anyhow::ensure!(
         matches!(url.scheme(), "https" | "http"),
         "{url} is not an http(s) URL; an identity provider is reached over https"
     );
     let now = Utc::now();
-    let mut cache = cache::dir().ok().and_then(|dir| DetectionCache::load(&dir).ok());
+    let mut cache = cache::dir()
+        .ok()
+        .and_then(|dir| DetectionCache::load(&dir).ok());
     let cached = match (&cache, args.refresh, args.provider) {
-        (Some(cache), false, None) => cache.get(url.as_str(), now).cloned(),
+        (Some(cache), false, None) => cache.get(&url, now).cloned(),
         _ => None,
     };
     let (detection, from_cache) = match cached {
@@ -47,7 +53,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
     };
     if !from_cache && args.provider.is_none() {
         if let Some(cache) = cache.as_mut() {
-            cache.put(url.as_str(), detection.clone(), now);
+            cache.put(&url, detection.clone(), now);
             // The answer is already in hand; a cache that cannot be written only costs a probe
             // next time, so it is reported, not fatal.
             if let Err(err) = cache.save() {
@@ -56,15 +62,20 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let text = if args.json {
-        let output = DetectOutput { url: url.as_str(), detection: &detection, cached: from_cache };
+        let shown_url = idp::without_secrets(&url);
+        let output = DetectOutput {
+            url: shown_url.as_str(),
+            detection: &detection,
+            cached: from_cache,
+        };
         format!("{}\n", serde_json::to_string_pretty(&output)?)
     } else {
         format!(
             "provider  {} ({}){}\nissuer    {} ({})\n",
             detection.provider.as_str(),
-            detection.method,
+            detection.reason(),
             if from_cache { ", cached" } else { "" },
-            detection.issuer,
+            detection.issuer_exact,
             detection.issuer_source,
         )
     };

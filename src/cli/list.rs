@@ -27,7 +27,8 @@ pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<E
         eprintln!("{issue}");
     }
     let text = if args.json {
-        let mut json = serde_json::to_string_pretty(&rows).context("cannot encode the profile list")?;
+        let mut json =
+            serde_json::to_string_pretty(&rows).context("cannot encode the profile list")?;
         json.push('\n');
         json
     } else {
@@ -89,11 +90,14 @@ impl ProfileRow {
             if let Some((kind, method)) = idp::detect_offline(&web.auth_url, web.provider) {
                 provider = Some(kind);
                 provider_source = Some(method.to_string());
-                issuer = Some(idp::normalize_issuer(kind, &web.auth_url).to_string());
+                issuer = Some(idp::issuer_text(&idp::normalize_issuer(
+                    kind,
+                    &web.auth_url,
+                )));
             }
             let cached = detections
                 .as_ref()
-                .and_then(|cache| cache.get(web.auth_url.as_str(), Utc::now()));
+                .and_then(|cache| cache.get(&web.auth_url, Utc::now()));
             if let Some(detection) = cached {
                 // A cached probe knows the provider; a cached discovery knows the real issuer.
                 if provider.is_none() || provider == Some(detection.provider) {
@@ -101,7 +105,7 @@ impl ProfileRow {
                         provider = Some(detection.provider);
                         provider_source = Some(format!("{} (cached)", detection.method));
                     }
-                    issuer = Some(detection.issuer.to_string());
+                    issuer = Some(detection.issuer_exact.clone());
                 }
             }
         }
@@ -119,9 +123,16 @@ impl ProfileRow {
             region: profile.region.clone(),
             source_profile: profile.source_profile.clone(),
             flow: profile.web_identity.as_ref().map(|web| {
-                if web.device_only.is_some() { "device" } else { web.flow.as_str() }
+                if web.device_only.is_some() {
+                    "device"
+                } else {
+                    web.flow.as_str()
+                }
             }),
-            device_only_reason: profile.web_identity.as_ref().and_then(|web| web.device_only.clone()),
+            device_only_reason: profile
+                .web_identity
+                .as_ref()
+                .and_then(|web| web.device_only.clone()),
             file: file.display().to_string(),
             line: profile.line,
             errors: profile.errors.iter().map(ToString::to_string).collect(),
@@ -177,7 +188,12 @@ fn human_table(config: &Config, rows: &[ProfileRow]) -> String {
             ]
         })
         .collect();
-    table(&["PROFILE", "KIND", "PROVIDER", "ACCOUNT", "ROLE", "REGION", "STATUS"], &cells)
+    table(
+        &[
+            "PROFILE", "KIND", "PROVIDER", "ACCOUNT", "ROLE", "REGION", "STATUS",
+        ],
+        &cells,
+    )
 }
 
 #[cfg(test)]

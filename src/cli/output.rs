@@ -51,7 +51,11 @@ mod tests {
     fn columns_align_on_the_widest_cell() {
         let rows = vec![
             vec!["dev".to_string(), "okta".to_string(), "ok".to_string()],
-            vec!["production-admin".to_string(), "".to_string(), "2 errors".to_string()],
+            vec![
+                "production-admin".to_string(),
+                "".to_string(),
+                "2 errors".to_string(),
+            ],
         ];
         let text = table(&["NAME", "PROVIDER", "STATUS"], &rows);
         assert_eq!(

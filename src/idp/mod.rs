@@ -9,6 +9,6 @@ pub mod detection;
 
 pub use detection::{
     Detection, DetectionMethod, DetectionTimeouts, IssuerSource, PROBE_TIMEOUT, ProbeEvidence,
-    detect, detect_offline, detect_with_timeouts, issuer_matches, normalize_issuer, probe,
-    probe_with_timeout, without_secrets,
+    detect, detect_offline, detect_with_timeouts, issuer_matches, issuer_text, normalize_issuer,
+    probe, probe_with_timeout, without_secrets,
 };

@@ -69,8 +69,14 @@ fn entries_round_trip_and_are_keyed_apart() {
         store.tokens("http://127.0.0.1:9400", "runas-cli").unwrap(),
         Some(tokens("http://127.0.0.1:9400"))
     );
-    assert_eq!(store.tokens("http://127.0.0.1:9400", "other").unwrap(), None);
-    assert_eq!(store.tokens("https://idp.example", "runas-cli").unwrap(), None);
+    assert_eq!(
+        store.tokens("http://127.0.0.1:9400", "other").unwrap(),
+        None
+    );
+    assert_eq!(
+        store.tokens("https://idp.example", "runas-cli").unwrap(),
+        None
+    );
 
     assert!(store.remove_credentials("dev").unwrap());
     assert!(!store.remove_credentials("dev").unwrap());
@@ -106,7 +112,12 @@ fn corrupt_foreign_and_future_files_read_as_absent_and_are_replaced() {
 #[test]
 fn secrets_stay_out_of_debug_output() {
     let shown = format!("{:?} {:?}", entry("dev"), tokens("http://127.0.0.1:9400"));
-    for secret in ["secret-key", "session-token", "header.payload.signature", "\"refresh\""] {
+    for secret in [
+        "secret-key",
+        "session-token",
+        "header.payload.signature",
+        "\"refresh\"",
+    ] {
         assert!(!shown.contains(secret), "{secret} leaked: {shown}");
     }
 }
@@ -146,7 +157,9 @@ fn a_lock_excludes_a_second_holder_until_dropped() {
         sender.send(()).unwrap();
     });
     assert!(
-        receiver.recv_timeout(std::time::Duration::from_millis(200)).is_err(),
+        receiver
+            .recv_timeout(std::time::Duration::from_millis(200))
+            .is_err(),
         "the second holder got the lock while the first still held it"
     );
     drop(held);

@@ -118,7 +118,7 @@ fn url_with_path(base: &Url, segments: &[&str]) -> Url {
 /// The issuer as the string an ID token's `iss` carries. [`Url`] always writes a lone `/` for
 /// an empty path (`https://x.okta.com/`), but issuers on an origin are published without it
 /// (`https://x.okta.com`), and `iss` is compared byte for byte.
-pub(crate) fn issuer_text(issuer: &Url) -> String {
+pub fn issuer_text(issuer: &Url) -> String {
     let text = issuer.as_str();
     if issuer.path() == "/" && issuer.query().is_none() && issuer.fragment().is_none() {
         text.strip_suffix('/').unwrap_or(text).to_string()

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::ProviderKind;
 use crate::http::reqwest;
 
-pub use issuer::{issuer_matches, normalize_issuer};
+pub use issuer::{issuer_matches, issuer_text, normalize_issuer};
 pub use probe::{PROBE_TIMEOUT, probe, probe_with_timeout};
 
 /// What detection concluded for one auth URL.
