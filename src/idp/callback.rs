@@ -278,10 +278,7 @@ fn bind_error(addr: SocketAddr, uri: &str, source: io::Error) -> CallbackError {
     }
 }
 
-async fn accept_either(
-    primary: &TcpListener,
-    twin: Option<&TcpListener>,
-) -> io::Result<TcpStream> {
+async fn accept_either(primary: &TcpListener, twin: Option<&TcpListener>) -> io::Result<TcpStream> {
     let twin_accept = async {
         match twin {
             Some(listener) => listener.accept().await,
@@ -343,7 +340,10 @@ async fn serve(
         }),
         Verdict::Rejected(rejection) => {
             tracing::debug!(?rejection, "login listener turned a request away");
-            if send(&mut stream, &Response::rejected(&rejection)).await.is_ok() {
+            if send(&mut stream, &Response::rejected(&rejection))
+                .await
+                .is_ok()
+            {
                 let _ = timeout(WRITE_DEADLINE, drain(&mut stream)).await;
             }
             None

@@ -63,7 +63,11 @@ impl Response {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let allow = if self.status == 405 { "Allow: GET\r\n" } else { "" };
+        let allow = if self.status == 405 {
+            "Allow: GET\r\n"
+        } else {
+            ""
+        };
         let head = format!(
             "HTTP/1.1 {status} {reason}\r\n\
              Content-Type: text/html; charset=utf-8\r\n\
@@ -290,18 +294,35 @@ mod tests {
             (Rejection::MissingCode, 400),
         ];
         for (rejection, status) in cases {
-            assert_eq!(Response::rejected(&rejection).status, status, "{rejection:?}");
+            assert_eq!(
+                Response::rejected(&rejection).status,
+                status,
+                "{rejection:?}"
+            );
         }
     }
 
     #[test]
     fn echoed_idp_text_is_escaped_and_every_placeholder_filled() {
-        let response = Response::denied("access_denied", Some("<script>alert('x')</script> & {{title}}"));
+        let response = Response::denied(
+            "access_denied",
+            Some("<script>alert('x')</script> & {{title}}"),
+        );
         let body = response.body();
         assert!(!body.contains("<script>"), "{body}");
-        assert!(body.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; {{title}}"), "{body}");
-        assert!(body.contains("<title>runas: Login refused</title>"), "{body}");
-        assert_eq!(body.matches("{{").count(), 1, "only the echoed text keeps braces: {body}");
+        assert!(
+            body.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; {{title}}"),
+            "{body}"
+        );
+        assert!(
+            body.contains("<title>runas: Login refused</title>"),
+            "{body}"
+        );
+        assert_eq!(
+            body.matches("{{").count(),
+            1,
+            "only the echoed text keeps braces: {body}"
+        );
     }
 
     #[test]
@@ -325,6 +346,9 @@ mod tests {
 
     #[test]
     fn fill_leaves_unknown_braces_alone() {
-        assert_eq!(fill("a {{x}} {{y}} {{", &[("{{x}}", "{{y}}")]), "a {{y}} {{y}} {{");
+        assert_eq!(
+            fill("a {{x}} {{y}} {{", &[("{{x}}", "{{y}}")]),
+            "a {{y}} {{y}} {{"
+        );
     }
 }

