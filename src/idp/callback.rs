@@ -8,6 +8,7 @@
 //! Cancellation is dropping the [`CallbackListener::wait`] future: the listening sockets and
 //! every open connection go with it.
 
+mod connection;
 mod page;
 pub mod request;
 mod verdict;
@@ -18,15 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openidconnect::url::{Host, Url};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep_until};
 
 use crate::creds::Secret;
-use page::Response;
+use connection::{Ending, OwnedExpectation, send, serve};
 pub use request::{ParseError, Request, parse_request};
-use verdict::{Expectation, Rejection, Verdict, judge};
 
 /// How long a login may take in the browser before runas gives up (DESIGN §4).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -34,12 +33,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// and closed, and since every connection is served on its own task it never delays the real
 /// callback meanwhile.
 const READ_DEADLINE: Duration = Duration::from_secs(10);
-/// Bounds writing a page and draining a rejected request, so no client can hold a task.
-const WRITE_DEADLINE: Duration = Duration::from_secs(5);
-/// Unread request bytes left when a socket closes make the kernel send a reset, which can
-/// destroy the error page before the client reads it; so rejected connections are drained,
-/// up to this much.
-const DRAIN_LIMIT: usize = 1024 * 1024;
 /// Far more than a browser opens at once; beyond it new connections are closed unanswered
 /// rather than letting a local flood grow memory without bound.
 const MAX_CONNECTIONS: usize = 64;
@@ -91,6 +84,17 @@ pub enum CallbackError {
         error: String,
         description: Option<String>,
     },
+}
+
+impl CallbackError {
+    /// True when the redirect URI itself cannot receive a browser redirect, so the login
+    /// should fall back to the device flow rather than report a failure.
+    pub fn redirect_unusable(&self) -> bool {
+        matches!(
+            self,
+            CallbackError::NotHttp { .. } | CallbackError::NotLoopback { .. }
+        )
+    }
 }
 
 /// A bound, not yet answered, redirect listener. Dropping it frees the port.
@@ -228,19 +232,6 @@ enum Event {
     Served(Option<Ending>),
 }
 
-/// The request that ends the login, with its page still to be sent.
-struct Ending {
-    stream: TcpStream,
-    response: Response,
-    result: Result<CallbackParams, CallbackError>,
-}
-
-struct OwnedExpectation {
-    path: String,
-    port: u16,
-    state: String,
-}
-
 async fn bind_loopback(addr: SocketAddr, uri: &str) -> Result<TcpListener, CallbackError> {
     TcpListener::bind(addr)
         .await
@@ -301,101 +292,6 @@ fn is_per_connection(error: &io::Error) -> bool {
             | io::ErrorKind::ConnectionRefused
             | io::ErrorKind::Interrupted
     )
-}
-
-/// Serves one connection. Rejections are answered here; the callback and a denial are
-/// handed back to `wait`, which closes the listener before answering.
-async fn serve(
-    mut stream: TcpStream,
-    expected: Arc<OwnedExpectation>,
-    read_deadline: Duration,
-) -> Option<Ending> {
-    let verdict = match timeout(read_deadline, read_head(&mut stream)).await {
-        Err(_elapsed) => Verdict::Rejected(Rejection::ReadTimeout),
-        // The client went away without a request (a browser's speculative preconnect does).
-        Ok(Ok(head)) if head.is_empty() => return None,
-        Ok(Ok(head)) => match parse_request(&head) {
-            Ok(request) => judge(
-                &request,
-                &Expectation {
-                    path: &expected.path,
-                    port: expected.port,
-                    state: &expected.state,
-                },
-            ),
-            Err(error) => Verdict::Rejected(Rejection::Malformed(error)),
-        },
-        Ok(Err(_io)) => return None,
-    };
-    match verdict {
-        Verdict::Callback(params) => Some(Ending {
-            stream,
-            response: Response::success(),
-            result: Ok(params),
-        }),
-        Verdict::Denied { error, description } => Some(Ending {
-            stream,
-            response: Response::denied(&error, description.as_deref()),
-            result: Err(CallbackError::Denied { error, description }),
-        }),
-        Verdict::Rejected(rejection) => {
-            tracing::debug!(?rejection, "login listener turned a request away");
-            if send(&mut stream, &Response::rejected(&rejection))
-                .await
-                .is_ok()
-            {
-                let _ = timeout(WRITE_DEADLINE, drain(&mut stream)).await;
-            }
-            None
-        }
-    }
-}
-
-/// Reads until the head is complete, the client closes, or the head outgrows the parser's
-/// limits; `parse_request` then judges what arrived. Scans only new bytes, so a client
-/// dripping one byte at a time costs linear work.
-async fn read_head(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 4096];
-    let mut line_ended = false;
-    loop {
-        let read = stream.read(&mut chunk).await?;
-        if read == 0 {
-            return Ok(head);
-        }
-        // Back up so a terminator split across two reads is still found.
-        let scan_from = head.len().saturating_sub(3);
-        head.extend_from_slice(&chunk[..read]);
-        if request::find_head_end(&head, scan_from).is_some() {
-            return Ok(head);
-        }
-        line_ended = line_ended || head[scan_from..].windows(2).any(|pair| pair == b"\r\n");
-        let line_too_long = !line_ended && head.len() > request::MAX_REQUEST_LINE_BYTES;
-        if line_too_long || head.len() >= request::MAX_HEAD_BYTES {
-            return Ok(head);
-        }
-    }
-}
-
-async fn send(stream: &mut TcpStream, response: &Response) -> io::Result<()> {
-    let write = async {
-        stream.write_all(&response.to_bytes()).await?;
-        stream.shutdown().await
-    };
-    timeout(WRITE_DEADLINE, write)
-        .await
-        .unwrap_or_else(|elapsed| Err(io::Error::new(io::ErrorKind::TimedOut, elapsed)))
-}
-
-async fn drain(stream: &mut TcpStream) {
-    let mut sink = [0u8; 8192];
-    let mut drained = 0;
-    while drained < DRAIN_LIMIT {
-        match stream.read(&mut sink).await {
-            Ok(0) | Err(_) => return,
-            Ok(read) => drained += read,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Unit tests for the listener that need its private parts (the read deadline) or check
 //! `bind`'s refusals; the end-to-end behaviour over TCP is in `tests/callback_listener.rs`.
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::timeout;
+
 use super::*;
 
 fn url(text: &str) -> Url {
@@ -16,6 +19,10 @@ async fn refuses_redirects_that_are_not_loopback_http() {
     ] {
         let error = CallbackListener::bind(&url(uri)).await.unwrap_err();
         assert!(
+            error.redirect_unusable(),
+            "{uri}: falls back to the device flow"
+        );
+        assert!(
             matches!(error, CallbackError::NotHttp { .. }),
             "{uri}: {error:?}"
         );
@@ -28,6 +35,10 @@ async fn refuses_redirects_that_are_not_loopback_http() {
         "http://localhost.example.com:0/callback",
     ] {
         let error = CallbackListener::bind(&url(uri)).await.unwrap_err();
+        assert!(
+            error.redirect_unusable(),
+            "{uri}: falls back to the device flow"
+        );
         assert!(
             matches!(error, CallbackError::NotLoopback { .. }),
             "{uri}: {error:?}"
@@ -48,6 +59,10 @@ async fn a_port_in_use_names_the_port_and_the_redirect() {
     assert!(
         matches!(error, CallbackError::PortInUse { port: p, .. } if p == port),
         "{error:?}"
+    );
+    assert!(
+        !error.redirect_unusable(),
+        "a busy port is reported, not bypassed"
     );
     let message = error.to_string();
     assert!(message.contains(&format!("port {port}")), "{message}");
