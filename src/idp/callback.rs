@@ -217,7 +217,11 @@ impl CallbackListener {
                     drop(ipv6_twin);
                     drop(connections);
                     let mut stream = ending.stream;
-                    let _ = send(&mut stream, &ending.response).await;
+                    // The login's outcome stands even if the browser went away before
+                    // reading its page.
+                    if let Err(error) = send(&mut stream, &ending.response).await {
+                        tracing::debug!(%error, "could not deliver the final login page");
+                    }
                     return ending.result;
                 }
             }

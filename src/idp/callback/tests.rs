@@ -141,3 +141,45 @@ async fn a_stalled_client_is_answered_408_after_the_read_deadline() {
     );
     waiting.abort();
 }
+
+#[tokio::test]
+async fn a_localhost_redirect_completes_over_ipv6_loopback() {
+    let listener = CallbackListener::bind(&url("http://localhost:0/callback"))
+        .await
+        .unwrap();
+    if listener.ipv6_twin.is_none() {
+        // No IPv6 loopback on this machine; browsers will only reach 127.0.0.1.
+        return;
+    }
+    let port = listener.local_addr().port();
+    let waiting = tokio::spawn(listener.wait("state", Duration::from_secs(30)));
+    let mut browser = TcpStream::connect((Ipv6Addr::LOCALHOST, port))
+        .await
+        .unwrap();
+    let request =
+        format!("GET /callback?code=v6&state=state HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n");
+    browser.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    timeout(Duration::from_secs(5), browser.read_to_end(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200 "));
+    let params = timeout(Duration::from_secs(5), waiting)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(params.code.expose(), "v6");
+    for loopback in [
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ] {
+        let refused = TcpStream::connect((loopback, port)).await.unwrap_err();
+        assert_eq!(
+            refused.kind(),
+            io::ErrorKind::ConnectionRefused,
+            "{loopback}"
+        );
+    }
+}
