@@ -5,6 +5,7 @@
 //! This module never prints and never touches disk: results go back to the caller as values
 //! (and, for flows, through a channel). Caching them is `cache`'s job.
 
+pub mod callback;
 pub mod detection;
 
 pub use detection::{
