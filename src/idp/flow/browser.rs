@@ -257,4 +257,82 @@ mod tests {
             assert!(matches!(err, FlowError::NoLoopbackRedirect(_)), "{err:?}");
         }
     }
+
+    /// Answers the authorization request the way a mixed-up or hostile IdP would: straight to
+    /// the callback with a code and a foreign `iss`.
+    struct MixUpBrowser;
+
+    impl BrowserOpener for MixUpBrowser {
+        fn open(&self, url: &Url) -> Result<(), String> {
+            let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
+            let mut callback = Url::parse(&query["redirect_uri"]).unwrap();
+            callback
+                .query_pairs_mut()
+                .append_pair("code", "stolen-code")
+                .append_pair("state", &query["state"])
+                .append_pair("iss", "https://evil.example");
+            tokio::spawn(async move {
+                let http = crate::http::idp_client(Duration::from_secs(5)).unwrap();
+                http.get(callback).send().await.unwrap();
+            });
+            Ok(())
+        }
+    }
+
+    struct NoBrowser;
+
+    impl BrowserOpener for NoBrowser {
+        fn open(&self, _url: &Url) -> Result<(), String> {
+            Err("no display".into())
+        }
+    }
+
+    fn loopback_settings() -> ClientSettings {
+        settings(&["openid"])
+    }
+
+    #[tokio::test]
+    async fn an_authorization_response_from_another_issuer_is_refused() {
+        let provider = Provider::for_tests("http://127.0.0.1:9", CoreJsonWebKeySet::new(vec![]));
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let err = browser_login(
+            &provider,
+            &loopback_settings(),
+            &MixUpBrowser,
+            &tx,
+            Duration::from_secs(20),
+        )
+        .await
+        .unwrap_err();
+        match err {
+            FlowError::IssuerMismatch { expected, got } => {
+                assert_eq!(expected, "http://127.0.0.1:9");
+                assert_eq!(got, "https://evil.example");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_browser_the_url_is_reported_and_the_wait_times_out() {
+        let provider = Provider::for_tests("http://127.0.0.1:9", CoreJsonWebKeySet::new(vec![]));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let timeout = Duration::from_millis(200);
+        let err = browser_login(&provider, &loopback_settings(), &NoBrowser, &tx, timeout)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, FlowError::BrowserTimeout(t) if t == timeout),
+            "{err:?}"
+        );
+        drop(tx);
+        let mut events = Vec::new();
+        while let Some(event) = rx.recv().await {
+            events.push(event);
+        }
+        assert!(
+            matches!(&events[1], Progress::BrowserUnavailable { reason, .. } if reason == "no display")
+        );
+        assert_eq!(events.last(), Some(&Progress::WaitingForBrowser));
+    }
 }

@@ -227,7 +227,7 @@ impl Provider {
             jwks_uri: JsonWebKeySetUrl::new(url("/jwks")).unwrap(),
             jwks: RwLock::new((1, Arc::new(jwks))),
             jwks_refetch: tokio::sync::Mutex::new(()),
-            http: reqwest::Client::new(),
+            http: crate::http::idp_client(std::time::Duration::from_secs(5)).unwrap(),
         }
     }
 }

@@ -196,3 +196,83 @@ fn hmac_tokens_are_refused() {
     assert!(!ALLOWED_ALGORITHMS.contains(&CoreJwsSigningAlgorithm::None));
     assert!(ALLOWED_ALGORITHMS.contains(&CoreJwsSigningAlgorithm::EcdsaP256Sha256));
 }
+
+/// Serves `jwks` on loopback for every request and counts the requests.
+async fn serve_jwks(jwks: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await.unwrap();
+            counter.fetch_add(1, Ordering::SeqCst);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{jwks}",
+                jwks.len()
+            );
+            stream.write_all(answer.as_bytes()).await.unwrap();
+        }
+    });
+    (issuer, hits)
+}
+
+#[tokio::test]
+async fn an_unknown_kid_is_refetched_once_then_refused() {
+    use std::sync::atomic::Ordering;
+    let published = serde_json::to_string(&key_set("rotated-key")).unwrap();
+    let (issuer, hits) = serve_jwks(published).await;
+    // Discovery saw only the old key.
+    let provider = Provider::for_tests(&issuer, key_set("old-key"));
+    let sign = |kid: &str| {
+        let claims = CoreIdTokenClaims::new(
+            IssuerUrl::new(issuer.clone()).unwrap(),
+            vec![Audience::new(CLIENT.into())],
+            Utc::now() + ChronoDuration::hours(1),
+            Utc::now(),
+            StandardClaims::new(SubjectIdentifier::new("alice".into())),
+            EmptyAdditionalClaims {},
+        );
+        CoreIdToken::new(
+            claims,
+            &signing_key(kid),
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            None,
+            None,
+        )
+        .unwrap()
+        .to_string()
+    };
+
+    let rotated = sign("rotated-key");
+    let verified = verify_id_token(&provider, CLIENT, &rotated, None)
+        .await
+        .unwrap();
+    assert_eq!(verified.claims.sub, "alice");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "one re-fetch found the rotated key"
+    );
+    assert!(
+        verify_id_token(&provider, CLIENT, &rotated, None)
+            .await
+            .is_ok()
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "the fresh keys are kept");
+
+    let unknown = sign("never-published");
+    let err = verify_id_token(&provider, CLIENT, &unknown, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, FlowError::UnknownKid { .. }), "{err:?}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        2,
+        "exactly one more fetch, then refused"
+    );
+}
