@@ -43,7 +43,7 @@ pub async fn browser_login(
             "{configured} cannot receive a browser redirect"
         )));
     }
-    let listener = CallbackListener::bind(configured)?;
+    let listener = CallbackListener::bind(configured).await?;
     let redirect_uri = bound_redirect_uri(configured, listener.local_addr());
     let client = provider
         .client(settings)

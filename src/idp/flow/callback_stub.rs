@@ -1,7 +1,8 @@
 //! STAND-IN, to be deleted at merge: a minimal copy of the API of `crate::idp::callback` (the
 //! one-shot loopback listener written in parallel) so the browser flow compiles and its tests
 //! run. It binds the redirect URI's loopback host and port, answers requests on other paths with
-//! 404, and returns the first request on the path whose `state` matches. It owns nothing else.
+//! 404, and returns the first request on the path whose `state` matches. Signatures follow the
+//! `callback` branch (async `bind`, `wait` consuming the listener). It owns nothing else.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -39,7 +40,7 @@ pub struct CallbackListener {
 }
 
 impl CallbackListener {
-    pub fn bind(redirect_uri: &Url) -> Result<CallbackListener, CallbackError> {
+    pub async fn bind(redirect_uri: &Url) -> Result<CallbackListener, CallbackError> {
         let not_loopback = || CallbackError::NotLoopback(redirect_uri.to_string());
         if redirect_uri.scheme() != "http" {
             return Err(not_loopback());
