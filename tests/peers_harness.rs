@@ -20,6 +20,15 @@ const REDIRECT_URI: &str = "http://127.0.0.1:8090/callback";
 
 /// Logs in as `client_id` (with `secret` for the confidential client) and returns the ID token.
 async fn log_in(peers: &Peers, client_id: &str, secret: Option<&str>) -> Secret {
+    log_in_with_expiry(peers, client_id, secret).await.0
+}
+
+/// [`log_in`], also returning the ID token's `exp`.
+async fn log_in_with_expiry(
+    peers: &Peers,
+    client_id: &str,
+    secret: Option<&str>,
+) -> (Secret, chrono::DateTime<chrono::Utc>) {
     let http = runas::http::idp_client(Duration::from_secs(10)).unwrap();
     let issuer = IssuerUrl::new(peers.issuer()).unwrap();
     let metadata = CoreProviderMetadata::discover_async(issuer, &http)
@@ -27,6 +36,9 @@ async fn log_in(peers: &Peers, client_id: &str, secret: Option<&str>) -> Secret 
         .unwrap();
     assert_eq!(metadata.issuer().as_str(), peers.issuer());
 
+    // Expiry is judged as of the login's start: a 1 s token may be a few ms from its `exp`
+    // (whole seconds) by the time it is checked, which must not fail the login itself.
+    let login_started = chrono::Utc::now();
     let login = scripted_login(&peers.issuer(), client_id, REDIRECT_URI).await;
     let client = CoreClient::from_provider_metadata(
         metadata,
@@ -48,15 +60,16 @@ async fn log_in(peers: &Peers, client_id: &str, secret: Option<&str>) -> Secret 
     let id_token = tokens
         .id_token()
         .expect("an id_token in the token response");
-    let claims = id_token
-        .claims(&client.id_token_verifier(), &login.nonce)
-        .unwrap();
+    let verifier = client
+        .id_token_verifier()
+        .set_time_fn(move || login_started);
+    let claims = id_token.claims(&verifier, &login.nonce).unwrap();
     assert_eq!(claims.subject().as_str(), "alice");
     assert_eq!(
         claims.email().map(|e| e.as_str()),
         Some("alice@example.test")
     );
-    Secret::new(id_token.to_string())
+    (Secret::new(id_token.to_string()), claims.expiration())
 }
 
 fn sts_for(peers: &Peers) -> StsClient {
@@ -189,4 +202,30 @@ async fn the_strict_aws_peer_refuses_what_real_sts_refuses() {
         Some(&4),
         "{aws_stats:?}"
     );
+}
+
+#[tokio::test]
+async fn an_expired_id_token_is_refused_with_expired_token_exception() {
+    let peers = Peers::start(
+        PeerOptions::default()
+            .auto_login("alice")
+            .strict_sts()
+            .id_token_ttl(1),
+    );
+    let role_arn = peers.create_role("runas-web", Duration::from_secs(3600));
+    let (id_token, expires_at) = log_in_with_expiry(&peers, PUBLIC_CLIENT_ID, None).await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while chrono::Utc::now() <= expires_at {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the 1 s id_token never expired"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let error = sts_for(&peers)
+        .assume_role_with_web_identity(&role_arn, "s", &id_token, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Some("ExpiredTokenException"), "{error}");
 }
