@@ -36,7 +36,7 @@ cargo test --no-run
 
 # `scripts/test.sh NAME` with a tests/NAME.rs runs that integration test file only; cargo
 # would otherwise read NAME as a filter on test function names.
-args=()
+args=() # expanded as ${args[@]+...}: bash 3.2 (macOS) calls an empty array unbound
 for arg in "$@"; do
   if [[ $arg != -* && -f tests/$arg.rs ]]; then args+=(--test "$arg"); else args+=("$arg"); fi
 done
@@ -45,10 +45,10 @@ phase "testing"
 if [[ $(uname -s) == Linux && ${RUNAS_TEST_NO_NETNS:-} != 1 ]] &&
   unshare -rn sh -c 'ip link set lo up' 2>/dev/null; then
   echo "tests run in a network namespace with only loopback" >&2
-  unshare -rn sh -c 'ip link set lo up && exec "$@"' sh cargo test --offline "${args[@]}"
+  unshare -rn sh -c 'ip link set lo up && exec "$@"' sh cargo test --offline ${args[@]+"${args[@]}"}
 else
   echo "WARNING: no loopback-only network namespace here (not Linux, unshare not allowed," \
     "or RUNAS_TEST_NO_NETNS=1): the tests run with the normal network" >&2
-  cargo test --offline "${args[@]}"
+  cargo test --offline ${args[@]+"${args[@]}"}
 fi
 phase "done"

@@ -17,10 +17,14 @@ use runas::aws::{StsClient, StsSettings};
 use runas::creds::Secret;
 
 const REDIRECT_URI: &str = "http://127.0.0.1:8090/callback";
+/// Registered through `IDP_EXTRA_REDIRECT_URIS`; the confidential client needs exact matches.
+const EXTRA_REDIRECT_URI: &str = "http://127.0.0.1:8123/extra/callback";
 
 /// Logs in as `client_id` (with `secret` for the confidential client) and returns the ID token.
 async fn log_in(peers: &Peers, client_id: &str, secret: Option<&str>) -> Secret {
-    log_in_with_expiry(peers, client_id, secret).await.0
+    log_in_with_expiry(peers, client_id, secret, REDIRECT_URI)
+        .await
+        .0
 }
 
 /// [`log_in`], also returning the ID token's `exp`.
@@ -28,6 +32,7 @@ async fn log_in_with_expiry(
     peers: &Peers,
     client_id: &str,
     secret: Option<&str>,
+    redirect_uri: &str,
 ) -> (Secret, chrono::DateTime<chrono::Utc>) {
     let http = runas::http::idp_client(Duration::from_secs(10)).unwrap();
     let issuer = IssuerUrl::new(peers.issuer()).unwrap();
@@ -39,13 +44,13 @@ async fn log_in_with_expiry(
     // Expiry is judged as of the login's start: a 1 s token may be a few ms from its `exp`
     // (whole seconds) by the time it is checked, which must not fail the login itself.
     let login_started = chrono::Utc::now();
-    let login = scripted_login(&peers.issuer(), client_id, REDIRECT_URI).await;
+    let login = scripted_login(&peers.issuer(), client_id, redirect_uri).await;
     let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(client_id.to_owned()),
         secret.map(|s| ClientSecret::new(s.to_owned())),
     )
-    .set_redirect_uri(RedirectUrl::new(REDIRECT_URI.to_owned()).unwrap());
+    .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned()).unwrap());
     let tokens = client
         .exchange_code(AuthorizationCode::new(login.code))
         .unwrap()
@@ -151,7 +156,12 @@ async fn an_idp_login_becomes_role_credentials_and_the_peers_stop_on_drop() {
 
 #[tokio::test]
 async fn the_strict_aws_peer_refuses_what_real_sts_refuses() {
-    let peers = Peers::start(PeerOptions::default().auto_login("alice").strict_sts());
+    let peers = Peers::start(
+        PeerOptions::default()
+            .auto_login("alice")
+            .strict_sts()
+            .extra_redirect_uri(EXTRA_REDIRECT_URI),
+    );
     let role_arn = peers.create_role("runas-web", Duration::from_secs(3600));
     let sts = sts_for(&peers);
     let refusal = |token: &Secret, role: &str, duration: u64| {
@@ -178,12 +188,14 @@ async fn the_strict_aws_peer_refuses_what_real_sts_refuses() {
     );
 
     // Signed by the right IdP, but issued to another client: the audience does not match.
-    let other_audience = log_in(
+    let other_audience = log_in_with_expiry(
         &peers,
         "runas-confidential",
         Some("runas-confidential-secret"),
+        EXTRA_REDIRECT_URI,
     )
-    .await;
+    .await
+    .0;
     let error = refusal(&other_audience, &role_arn, 900).await;
     assert_eq!(error.code(), Some("InvalidIdentityToken"), "{error}");
     assert!(error.to_string().contains("audience"), "{error}");
@@ -213,7 +225,8 @@ async fn an_expired_id_token_is_refused_with_expired_token_exception() {
             .id_token_ttl(1),
     );
     let role_arn = peers.create_role("runas-web", Duration::from_secs(3600));
-    let (id_token, expires_at) = log_in_with_expiry(&peers, PUBLIC_CLIENT_ID, None).await;
+    let (id_token, expires_at) =
+        log_in_with_expiry(&peers, PUBLIC_CLIENT_ID, None, REDIRECT_URI).await;
 
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while chrono::Utc::now() <= expires_at {

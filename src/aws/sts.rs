@@ -288,20 +288,17 @@ mod tests {
         assert_eq!(error.code(), None);
     }
 
-    #[test]
-    fn an_out_of_range_duration_is_refused_before_any_call() {
+    #[tokio::test]
+    async fn an_out_of_range_duration_is_refused_before_any_call() {
         let client = StsClient::new(&StsSettings::new("us-east-1", "http://127.0.0.1:9"));
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let error = runtime
-            .block_on(client.assume_role_with_web_identity(
+        let error = client
+            .assume_role_with_web_identity(
                 "arn:aws:iam::123456789012:role/r",
                 "s",
                 &Secret::new("t"),
                 Some(Duration::from_secs(u64::from(u32::MAX))),
-            ))
+            )
+            .await
             .unwrap_err();
         assert_eq!(error.code(), Some("ValidationError"));
     }

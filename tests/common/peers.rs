@@ -192,6 +192,16 @@ impl Peers {
                 std::thread::sleep(Duration::from_millis(25));
             }
         }
+        // A peer that lost its port to another process exits, but a server of that other
+        // process may have answered the probe: ours must still be running.
+        for (name, child) in [("idp", &mut self.idp), ("aws", &mut self.aws)] {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(PeerFailure::Exited(format!(
+                    "the {name} peer exited ({status})\n{}",
+                    log_tails(self.run_dir.path())
+                )));
+            }
+        }
         Ok(())
     }
 }

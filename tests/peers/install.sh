@@ -15,8 +15,9 @@ VENV=venv
 PY_MARKER=$VENV/.runas-peer-installed
 NODE_MARKER=idp/node_modules/.runas-peer-installed
 
-hash_of() { # files... -> one line naming their content and the tool versions they ran under
-  cat "$@" | sha256sum | cut -d' ' -f1
+hash_of() { # files... -> the SHA-256 of their content (sha256sum on Linux, shasum on macOS)
+  if command -v sha256sum >/dev/null; then cat "$@" | sha256sum; else cat "$@" | shasum -a 256; fi |
+    cut -d' ' -f1
 }
 
 python_stamp() { echo "$(hash_of requirements.lock.txt) $("$PYTHON" --version 2>&1)"; }
