@@ -86,6 +86,9 @@ pub enum StsError {
         operation: &'static str,
         detail: String,
     },
+    /// Refused before sending: no STS grants a session this long.
+    #[error("a session of {0:?} is longer than STS can grant")]
+    InvalidDuration(Duration),
 }
 
 impl StsError {
@@ -145,13 +148,8 @@ impl StsClient {
     ) -> Result<AssumedRole, StsError> {
         let operation = ASSUME_ROLE_WITH_WEB_IDENTITY;
         let duration_seconds = duration
-            .map(|d| i32::try_from(d.as_secs()))
-            .transpose()
-            .map_err(|_| StsError::Service {
-                operation,
-                code: "ValidationError".into(),
-                message: "DurationSeconds does not fit STS's range".into(),
-            })?;
+            .map(|d| i32::try_from(d.as_secs()).map_err(|_| StsError::InvalidDuration(d)))
+            .transpose()?;
         let output = self
             .client
             .assume_role_with_web_identity()
@@ -300,6 +298,6 @@ mod tests {
             )
             .await
             .unwrap_err();
-        assert_eq!(error.code(), Some("ValidationError"));
+        assert!(matches!(error, StsError::InvalidDuration(_)), "{error:?}");
     }
 }
