@@ -1,1 +1,10 @@
-//! placeholder
+//! AWS calls that turn an identity into credentials: STS today; sso-oidc and S3 Access Grants
+//! later (DESIGN §5, §6). Everything here returns runas's own [`crate::creds::Credentials`] and
+//! typed errors. It must not read the AWS config file, touch the cache, or talk to the identity
+//! provider: callers pass in the region, endpoint and token they already resolved.
+
+pub mod endpoint;
+pub mod sts;
+
+pub use endpoint::{EndpointError, EndpointSource, StsEndpoint, resolve_sts_endpoint};
+pub use sts::{AssumedRole, StsClient, StsError, StsSettings};

@@ -1,0 +1,303 @@
+//! The STS client: `AssumeRoleWithWebIdentity` through `aws-sdk-sts`, returning runas's own
+//! [`Credentials`]. It owns the SDK configuration: an explicit rustls/ring HTTP client (the SDK is
+//! built without a default one, so forgetting it would only fail at run time), a region, an
+//! endpoint resolved by [`super::endpoint`], bounded timeouts, and no credentials provider at
+//! all: the web-identity call is unsigned, and runas must never fall back to the SDK's default
+//! chain or the instance metadata service. It knows nothing of profiles, caches or sessions;
+//! role chaining (`AssumeRole`) and the translation of STS errors into advice come later and
+//! belong here too.
+
+use std::time::Duration;
+
+use aws_sdk_sts::config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls;
+use chrono::{DateTime, Utc};
+
+use crate::creds::{Credentials, Secret};
+
+/// How an [`StsClient`] reaches STS.
+#[derive(Debug, Clone)]
+pub struct StsSettings {
+    pub region: String,
+    /// Usually the `url` of [`super::endpoint::resolve_sts_endpoint`].
+    pub endpoint_url: String,
+    pub connect_timeout: Duration,
+    /// Bound on one HTTP attempt.
+    pub attempt_timeout: Duration,
+    /// Bound on the whole call, retries included.
+    pub operation_timeout: Duration,
+}
+
+impl StsSettings {
+    /// Settings with the default timeouts.
+    pub fn new(region: impl Into<String>, endpoint_url: impl Into<String>) -> Self {
+        StsSettings {
+            region: region.into(),
+            endpoint_url: endpoint_url.into(),
+            connect_timeout: Duration::from_secs(3),
+            attempt_timeout: Duration::from_secs(10),
+            operation_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What `AssumeRoleWithWebIdentity` returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumedRole {
+    pub credentials: Credentials,
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`
+    pub assumed_role_arn: String,
+    /// `ROLEID:SESSION`
+    pub assumed_role_id: String,
+    /// The token's `sub`, as STS read it.
+    pub subject: Option<String>,
+    /// The audience STS matched (the OIDC client id).
+    pub audience: Option<String>,
+    /// The identity provider STS trusted.
+    pub provider: Option<String>,
+}
+
+/// A failed STS call. Never holds the web identity token or any credential.
+#[derive(Debug, thiserror::Error)]
+pub enum StsError {
+    /// STS answered with an error, e.g. `InvalidIdentityToken`, `ExpiredTokenException`,
+    /// `AccessDenied`, `IDPCommunicationError`, `ValidationError`.
+    #[error("STS {operation} failed: {code}: {message}")]
+    Service {
+        operation: &'static str,
+        code: String,
+        message: String,
+    },
+    #[error("STS {operation} timed out ({endpoint})")]
+    Timeout {
+        operation: &'static str,
+        endpoint: String,
+    },
+    #[error("cannot reach STS at {endpoint} for {operation}: {detail}")]
+    Unreachable {
+        operation: &'static str,
+        endpoint: String,
+        detail: String,
+    },
+    #[error("unexpected answer from STS {operation}: {detail}")]
+    BadResponse {
+        operation: &'static str,
+        detail: String,
+    },
+    /// Refused before sending: no STS grants a session this long.
+    #[error("a session of {0:?} is longer than STS can grant")]
+    InvalidDuration(Duration),
+}
+
+impl StsError {
+    /// The STS error code, when STS itself refused.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            StsError::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// An STS client for one region and endpoint. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct StsClient {
+    client: aws_sdk_sts::Client,
+    endpoint_url: String,
+}
+
+const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "AssumeRoleWithWebIdentity";
+
+impl StsClient {
+    pub fn new(settings: &StsSettings) -> Self {
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(settings.connect_timeout)
+            .operation_attempt_timeout(settings.attempt_timeout)
+            .operation_timeout(settings.operation_timeout)
+            .build();
+        // No credentials_provider: the SDK then sends the unsigned call as the model allows,
+        // and nothing can reach for ~/.aws/credentials or IMDS behind runas's back.
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .http_client(http_client)
+            .region(Region::new(settings.region.clone()))
+            .endpoint_url(settings.endpoint_url.clone())
+            .timeout_config(timeouts)
+            .build();
+        StsClient {
+            client: aws_sdk_sts::Client::from_conf(config),
+            endpoint_url: settings.endpoint_url.clone(),
+        }
+    }
+
+    /// Exchanges an identity-provider token for role credentials. `duration` of `None` lets
+    /// STS choose (one hour).
+    pub async fn assume_role_with_web_identity(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        web_identity_token: &Secret,
+        duration: Option<Duration>,
+    ) -> Result<AssumedRole, StsError> {
+        let operation = ASSUME_ROLE_WITH_WEB_IDENTITY;
+        let duration_seconds = duration
+            .map(|d| i32::try_from(d.as_secs()).map_err(|_| StsError::InvalidDuration(d)))
+            .transpose()?;
+        let output = self
+            .client
+            .assume_role_with_web_identity()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .web_identity_token(web_identity_token.expose())
+            .set_duration_seconds(duration_seconds)
+            .send()
+            .await
+            .map_err(|error| self.translate(operation, error))?;
+
+        let missing = |field: &str| StsError::BadResponse {
+            operation,
+            detail: format!("no {field} in the response"),
+        };
+        let sdk_credentials = output.credentials().ok_or_else(|| missing("Credentials"))?;
+        let user = output
+            .assumed_role_user()
+            .ok_or_else(|| missing("AssumedRoleUser"))?;
+        Ok(AssumedRole {
+            credentials: credentials_from_sdk(operation, sdk_credentials)?,
+            assumed_role_arn: user.arn().to_owned(),
+            assumed_role_id: user.assumed_role_id().to_owned(),
+            subject: output.subject_from_web_identity_token().map(str::to_owned),
+            audience: output.audience().map(str::to_owned),
+            provider: output.provider().map(str::to_owned),
+        })
+    }
+
+    fn translate<E, R>(&self, operation: &'static str, error: SdkError<E, R>) -> StsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        match &error {
+            SdkError::ServiceError(context) => {
+                let refusal = context.err();
+                StsError::Service {
+                    operation,
+                    code: refusal.code().unwrap_or("Unknown").to_owned(),
+                    message: refusal.message().unwrap_or_default().to_owned(),
+                }
+            }
+            SdkError::TimeoutError(_) => StsError::Timeout {
+                operation,
+                endpoint: self.endpoint_url.clone(),
+            },
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => StsError::Timeout {
+                operation,
+                endpoint: self.endpoint_url.clone(),
+            },
+            SdkError::DispatchFailure(_) => StsError::Unreachable {
+                operation,
+                endpoint: self.endpoint_url.clone(),
+                detail: DisplayErrorContext(&error).to_string(),
+            },
+            // Construction failures and unparseable answers: the SDK's text names what was
+            // wrong but never echoes request parameters such as the token.
+            _ => StsError::BadResponse {
+                operation,
+                detail: DisplayErrorContext(&error).to_string(),
+            },
+        }
+    }
+}
+
+fn credentials_from_sdk(
+    operation: &'static str,
+    sdk: &aws_sdk_sts::types::Credentials,
+) -> Result<Credentials, StsError> {
+    let expiration = sdk.expiration();
+    let expiration: DateTime<Utc> =
+        DateTime::from_timestamp(expiration.secs(), expiration.subsec_nanos()).ok_or_else(
+            || StsError::BadResponse {
+                operation,
+                detail: format!("expiration {} is out of range", expiration.secs()),
+            },
+        )?;
+    Ok(Credentials {
+        access_key_id: sdk.access_key_id().to_owned(),
+        secret_access_key: Secret::new(sdk.secret_access_key()),
+        session_token: Secret::new(sdk.session_token()),
+        expiration,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sdk_credentials(expiration_secs: i64) -> aws_sdk_sts::types::Credentials {
+        aws_sdk_sts::types::Credentials::builder()
+            .access_key_id("ASIAEXAMPLE")
+            .secret_access_key("secret-key-value")
+            .session_token("session-token-value")
+            .expiration(aws_sdk_sts::primitives::DateTime::from_secs(
+                expiration_secs,
+            ))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn sdk_credentials_become_ours_with_the_same_expiry() {
+        let ours = credentials_from_sdk("Op", &sdk_credentials(2_000_000_000)).unwrap();
+        assert_eq!(ours.access_key_id, "ASIAEXAMPLE");
+        assert_eq!(ours.secret_access_key.expose(), "secret-key-value");
+        assert_eq!(ours.session_token.expose(), "session-token-value");
+        assert_eq!(ours.expiration.timestamp(), 2_000_000_000);
+    }
+
+    #[test]
+    fn an_expiry_chrono_cannot_hold_is_a_bad_response() {
+        let error = credentials_from_sdk("Op", &sdk_credentials(i64::MAX)).unwrap_err();
+        assert!(matches!(error, StsError::BadResponse { .. }), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_endpoint_is_reported_without_the_token() {
+        // A port nobody listens on: bind, note the port, close.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let client = StsClient::new(&StsSettings::new("us-east-1", endpoint.clone()));
+        let token = Secret::new("header.payload-that-must-not-leak.signature");
+        let error = client
+            .assume_role_with_web_identity("arn:aws:iam::123456789012:role/r", "s", &token, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StsError::Unreachable { .. }), "{error:?}");
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains(&endpoint), "{shown}");
+        assert!(!shown.contains("must-not-leak"), "{shown}");
+        assert_eq!(error.code(), None);
+    }
+
+    #[tokio::test]
+    async fn an_out_of_range_duration_is_refused_before_any_call() {
+        let client = StsClient::new(&StsSettings::new("us-east-1", "http://127.0.0.1:9"));
+        let error = client
+            .assume_role_with_web_identity(
+                "arn:aws:iam::123456789012:role/r",
+                "s",
+                &Secret::new("t"),
+                Some(Duration::from_secs(u64::from(u32::MAX))),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StsError::InvalidDuration(_)), "{error:?}");
+    }
+}

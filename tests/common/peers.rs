@@ -1,0 +1,356 @@
+//! The two loopback peers of `tests/peers/` as a value: [`Peers::start`] spawns the IdP
+//! (`idp/server.mjs`) and the AWS peer (`aws_peer.py`) on free 127.0.0.1 ports, waits until both
+//! answer, and `Drop` kills both by PID and reaps them, also when a test panics. Each run gets
+//! its own temp dir for logs and the IdP's signing key. The peers' stdin is a pipe this value
+//! holds: if the test process dies outright, the pipe closes and the peers exit by themselves.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::raw_http;
+
+const READY_DEADLINE: Duration = Duration::from_secs(30);
+const START_ATTEMPTS: usize = 3;
+/// The account moto puts every resource in.
+pub const ACCOUNT_ID: &str = "123456789012";
+/// The public client of the IdP (the audience the strict AWS peer expects).
+pub const PUBLIC_CLIENT_ID: &str = "runas-cli";
+
+/// How to start the peers. `PeerOptions::default()` is stock behaviour: IdP with login forms,
+/// AWS peer without token checks.
+#[derive(Debug, Clone, Default)]
+pub struct PeerOptions {
+    /// `IDP_AUTO_LOGIN`: every interaction logs in as this user, no forms.
+    pub auto_login: Option<String>,
+    /// `IDP_ALWAYS_RT=1`: a refresh token even without `prompt=consent`.
+    pub always_refresh_token: bool,
+    /// `IDP_ID_TOKEN_TTL` in seconds.
+    pub id_token_ttl: Option<u64>,
+    /// `IDP_EXTRA_REDIRECT_URIS`, added to both clients.
+    pub extra_redirect_uris: Vec<String>,
+    /// Real-STS token checks (issuer = this IdP, audience `runas-cli`), minimum duration 1 s,
+    /// and expiry of temporary credentials while IAM enforcement is on.
+    pub strict_sts: bool,
+    /// More environment for the AWS peer (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
+    pub aws_env: Vec<(String, String)>,
+}
+
+impl PeerOptions {
+    pub fn auto_login(mut self, user: &str) -> Self {
+        self.auto_login = Some(user.to_owned());
+        self
+    }
+    pub fn always_refresh_token(mut self) -> Self {
+        self.always_refresh_token = true;
+        self
+    }
+    pub fn id_token_ttl(mut self, seconds: u64) -> Self {
+        self.id_token_ttl = Some(seconds);
+        self
+    }
+    pub fn extra_redirect_uri(mut self, uri: &str) -> Self {
+        self.extra_redirect_uris.push(uri.to_owned());
+        self
+    }
+    pub fn strict_sts(mut self) -> Self {
+        self.strict_sts = true;
+        self
+    }
+    pub fn aws_env(mut self, name: &str, value: &str) -> Self {
+        self.aws_env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+/// Both peers, running. Dropping it stops them.
+pub struct Peers {
+    idp: Child,
+    aws: Child,
+    idp_port: u16,
+    aws_port: u16,
+    run_dir: tempfile::TempDir,
+}
+
+impl Peers {
+    /// Starts both peers and waits until they answer. Panics (with the peers' log tails) when
+    /// they are not installed or do not come up.
+    pub fn start(options: PeerOptions) -> Peers {
+        let dir = peers_dir();
+        assert_installed(&dir);
+        let mut last_failure = String::new();
+        for _ in 0..START_ATTEMPTS {
+            let mut peers = spawn_both(&dir, &options);
+            match peers.wait_until_ready() {
+                Ok(()) => return peers,
+                // Another process may have taken a port between our probe and the bind.
+                Err(PeerFailure::Exited(why)) => last_failure = why,
+                Err(PeerFailure::Timeout(why)) => panic!("{why}"),
+            }
+        }
+        panic!("the test peers did not start in {START_ATTEMPTS} attempts: {last_failure}");
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash: the IdP's issuer.
+    pub fn issuer(&self) -> String {
+        format!("http://127.0.0.1:{}", self.idp_port)
+    }
+
+    /// `http://127.0.0.1:PORT`: what `AWS_ENDPOINT_URL` should say.
+    pub fn aws_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.aws_port)
+    }
+
+    /// The IdP's request counts so far, keyed `"<METHOD> <path>"`.
+    pub fn idp_stats(&self) -> BTreeMap<String, u64> {
+        stats(self.idp_port)
+    }
+
+    /// The AWS peer's API call counts so far, keyed `"<service>:<Action>"`.
+    pub fn aws_stats(&self) -> BTreeMap<String, u64> {
+        stats(self.aws_port)
+    }
+
+    /// Process ids of (IdP, AWS peer).
+    pub fn pids(&self) -> (u32, u32) {
+        (self.idp.id(), self.aws.id())
+    }
+
+    /// Where the logs (`idp.log`, `aws.log`) and the IdP's key live for this run.
+    pub fn run_dir(&self) -> &Path {
+        self.run_dir.path()
+    }
+
+    /// Creates an IAM role in the AWS peer that trusts any principal and allows sessions of
+    /// up to `max_session_duration`; returns its ARN. Works while IAM enforcement is off.
+    pub fn create_role(&self, name: &str, max_session_duration: Duration) -> String {
+        let trust_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*","Federated":"*"},"Action":["sts:AssumeRole","sts:AssumeRoleWithWebIdentity"]}]}"#;
+        let max_seconds = max_session_duration.as_secs().to_string();
+        // moto routes an unsigned request by its body and would send CreateRole to S3, so the
+        // call carries a SigV4-shaped header naming IAM; moto checks no signature while
+        // enforcement is off.
+        let routing_only_authorization = "AWS4-HMAC-SHA256 \
+             Credential=test/20240101/us-east-1/iam/aws4_request, \
+             SignedHeaders=host, Signature=0";
+        let answer = raw_http::post_form(
+            self.aws_port,
+            "/",
+            &[("Authorization", routing_only_authorization)],
+            &[
+                ("Action", "CreateRole"),
+                ("Version", "2010-05-08"),
+                ("RoleName", name),
+                ("AssumeRolePolicyDocument", trust_policy),
+                ("MaxSessionDuration", &max_seconds),
+            ],
+        )
+        .unwrap_or_else(|error| panic!("CreateRole {name}: {error}"));
+        assert_eq!(answer.status, 200, "CreateRole {name}: {}", answer.body);
+        let arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}");
+        assert!(
+            answer.body.contains(&arn),
+            "CreateRole {name} answered {}",
+            answer.body
+        );
+        arn
+    }
+
+    /// The last lines of both logs, for failure messages.
+    pub fn log_tails(&self) -> String {
+        log_tails(self.run_dir.path())
+    }
+
+    fn wait_until_ready(&mut self) -> Result<(), PeerFailure> {
+        let deadline = Instant::now() + READY_DEADLINE;
+        let probes = [
+            (self.idp_port, "/.well-known/openid-configuration"),
+            (self.aws_port, "/moto-api/"),
+        ];
+        for (port, path) in probes {
+            loop {
+                if raw_http::get(port, path).is_ok_and(|answer| answer.status == 200) {
+                    break;
+                }
+                for (name, child) in [("idp", &mut self.idp), ("aws", &mut self.aws)] {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        return Err(PeerFailure::Exited(format!(
+                            "the {name} peer exited early ({status})\n{}",
+                            log_tails(self.run_dir.path())
+                        )));
+                    }
+                }
+                if Instant::now() > deadline {
+                    return Err(PeerFailure::Timeout(format!(
+                        "the test peers did not answer within {READY_DEADLINE:?} \
+                         (no answer on 127.0.0.1:{port}{path})\n{}",
+                        self.log_tails()
+                    )));
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        }
+        // A peer that lost its port to another process exits, but a server of that other
+        // process may have answered the probe: ours must still be running.
+        for (name, child) in [("idp", &mut self.idp), ("aws", &mut self.aws)] {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(PeerFailure::Exited(format!(
+                    "the {name} peer exited ({status})\n{}",
+                    log_tails(self.run_dir.path())
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Peers {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("test peers' logs at the failure:\n{}", self.log_tails());
+        }
+        for child in [&mut self.idp, &mut self.aws] {
+            // kill() signals exactly this PID; wait() reaps it so it cannot linger as a zombie.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+enum PeerFailure {
+    Exited(String),
+    Timeout(String),
+}
+
+pub fn peers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers")
+}
+
+fn assert_installed(dir: &Path) {
+    let needed = [
+        dir.join("venv").join("bin").join("python"),
+        dir.join("idp")
+            .join("node_modules")
+            .join("oidc-provider")
+            .join("package.json"),
+    ];
+    for path in needed {
+        assert!(
+            path.exists(),
+            "the test peers are not installed ({} is missing): run tests/peers/install.sh \
+             (or scripts/test.sh)",
+            path.display()
+        );
+    }
+}
+
+fn free_loopback_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free loopback port");
+    listener
+        .local_addr()
+        .expect("local address of a bound socket")
+        .port()
+}
+
+fn spawn_both(dir: &Path, options: &PeerOptions) -> Peers {
+    let run_dir = tempfile::Builder::new()
+        .prefix("runas-peers-")
+        .tempdir()
+        .expect("temp dir");
+    let idp_port = free_loopback_port();
+    let aws_port = free_loopback_port();
+    let issuer = format!("http://127.0.0.1:{idp_port}");
+
+    let mut idp = peer_command("node", run_dir.path(), "idp.log");
+    idp.arg(dir.join("idp").join("server.mjs"))
+        .current_dir(dir.join("idp"))
+        .env("IDP_PORT", idp_port.to_string())
+        .env("IDP_JWKS", run_dir.path().join("jwks.json"));
+    if let Some(user) = &options.auto_login {
+        idp.env("IDP_AUTO_LOGIN", user);
+    }
+    if options.always_refresh_token {
+        idp.env("IDP_ALWAYS_RT", "1");
+    }
+    if let Some(ttl) = options.id_token_ttl {
+        idp.env("IDP_ID_TOKEN_TTL", ttl.to_string());
+    }
+    if !options.extra_redirect_uris.is_empty() {
+        idp.env(
+            "IDP_EXTRA_REDIRECT_URIS",
+            options.extra_redirect_uris.join(","),
+        );
+    }
+
+    let python = dir.join("venv").join("bin").join("python");
+    let mut aws = peer_command(python.as_os_str(), run_dir.path(), "aws.log");
+    aws.arg(dir.join("aws_peer.py"))
+        .args(["-H", "127.0.0.1", "-p", &aws_port.to_string()])
+        .current_dir(dir);
+    if options.strict_sts {
+        aws.env("PEER_OIDC_ISSUER", &issuer)
+            .env("PEER_OIDC_AUDIENCE", PUBLIC_CLIENT_ID)
+            .env("PEER_MIN_DURATION", "1")
+            .env("PEER_EXPIRE_CREDS", "1");
+    }
+    aws.envs(options.aws_env.iter().map(|(k, v)| (k, v)));
+
+    let idp = idp.spawn().expect("spawn the IdP peer (is node on PATH?)");
+    let aws = aws.spawn().expect("spawn the AWS peer");
+    Peers {
+        idp,
+        aws,
+        idp_port,
+        aws_port,
+        run_dir,
+    }
+}
+
+/// A command with stdin piped (held open by the `Child`), output to a log file, and no proxy
+/// settings: the peers only ever talk to each other over loopback.
+fn peer_command(program: impl AsRef<std::ffi::OsStr>, run_dir: &Path, log_name: &str) -> Command {
+    let log = File::create(run_dir.join(log_name)).expect("create a peer log file");
+    let log_for_stderr = log.try_clone().expect("clone a log file handle");
+    let mut command = Command::new(program);
+    command
+        .stdin(Stdio::piped())
+        .stdout(log)
+        .stderr(log_for_stderr);
+    for proxy in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        command.env_remove(proxy);
+    }
+    command.env("NO_PROXY", "*");
+    command
+}
+
+fn stats(port: u16) -> BTreeMap<String, u64> {
+    let answer = raw_http::get(port, "/runas-peer/stats")
+        .unwrap_or_else(|error| panic!("stats of the peer on port {port}: {error}"));
+    assert_eq!(answer.status, 200, "stats: {}", answer.body);
+    serde_json::from_str(&answer.body)
+        .unwrap_or_else(|error| panic!("stats are not a JSON map ({error}): {}", answer.body))
+}
+
+fn log_tails(run_dir: &Path) -> String {
+    ["idp.log", "aws.log"]
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(run_dir.join(name)).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+            format!("--- {name} (last 30 lines) ---\n{tail}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""The runas AWS test peer: moto's own server (moto 5.2.5) with what STS does and moto does not.
+
+usage: venv/bin/python aws_peer.py [-H 127.0.0.1] [-p PORT]       (moto_server's flags)
+
+Environment knobs (all optional; without them this is stock moto plus the stats endpoint):
+  PEER_OIDC_ISSUER=http://127.0.0.1:PORT
+      Check AssumeRoleWithWebIdentity tokens the way real STS does: the JWT signature against
+      the issuer's JWKS (found through its discovery document; RS256/384/512, PS256/384/512,
+      ES256/384; fetched once and fetched again for an unknown `kid`), `iss` equal to this
+      issuer, `exp` in the future, the role must exist, and PEER_MIN_DURATION <= DurationSeconds
+      <= the role's MaxSessionDuration. Errors carry real STS codes and HTTP statuses:
+      InvalidIdentityToken (400), ExpiredTokenException (400), IDPCommunicationError (400),
+      ValidationError (400), AccessDenied (403). Successful responses gain the fields real STS
+      returns and moto leaves out: SubjectFromWebIdentityToken, Audience, Provider.
+  PEER_OIDC_AUDIENCE=runas-cli
+      With PEER_OIDC_ISSUER: the token's `aud` must contain this value.
+  PEER_MIN_DURATION=900
+      Smallest DurationSeconds accepted (real STS: 900). Tests set 1 to see expiry in seconds.
+  PEER_EXPIRE_CREDS=1
+      While IAM enforcement is on, temporary credentials past their Expiration are refused with
+      ExpiredToken (S3: 400, other services: 403). moto never checks Expiration.
+  INITIAL_NO_AUTH_ACTION_COUNT=N
+      moto's own: IAM enforcement (signatures, policies) starts after N requests.
+  PEER_IGNORE_STDIN=1
+      Keep running at stdin EOF (for starting it by hand in the background).
+
+Always on:
+  * Unsigned AssumeRoleWithWebIdentity / AssumeRoleWithSAML pass IAM enforcement, as on AWS
+    (stock moto answers them with HTTP 500 while enforcement is on).
+  * GET /runas-peer/stats -> {"<service>:<Action>": count} of the API calls so far, so tests can
+    assert that a cached run made no STS call.
+  * Exits at stdin EOF (it dies with the test process that holds the pipe, even a SIGKILLed
+    one) and on SIGTERM.
+"""
+import base64
+import json
+import os
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import _RESTError
+from moto.core.responses import BaseResponse
+from moto.core.utils import utcnow
+from moto.iam import access_control
+from moto.iam.models import iam_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.s3.exceptions import S3ClientError
+from moto.server import main
+from moto.sts.responses import TokenResponse
+from werkzeug.wrappers import Response
+
+OIDC_ISSUER = os.environ.get("PEER_OIDC_ISSUER", "").rstrip("/")
+OIDC_AUDIENCE = os.environ.get("PEER_OIDC_AUDIENCE", "")
+MIN_DURATION = int(os.environ.get("PEER_MIN_DURATION", "900"))
+MAX_DURATION = 43200  # STS's hard ceiling, whatever the role allows
+EXPIRE_CREDENTIALS = os.environ.get("PEER_EXPIRE_CREDS") == "1"
+UNSIGNED_STS_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
+STATS_PATH = "/runas-peer/stats"
+
+# The issuer is on loopback: a proxy from the environment must never see that traffic.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# --- request counter ----------------------------------------------------------------------
+_counts_lock = threading.Lock()
+_counts: dict[str, int] = {}
+_stock_call_action = BaseResponse.call_action
+
+
+def _counted_call_action(self):
+    key = f"{self.service_name}:{self._get_action()}"
+    with _counts_lock:
+        _counts[key] = _counts.get(key, 0) + 1
+    return _stock_call_action(self)
+
+
+_stock_dispatch = DomainDispatcherApplication.__call__
+
+
+def _dispatch_with_stats(self, environ, start_response):
+    if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == STATS_PATH:
+        with _counts_lock:
+            body = json.dumps(_counts, sort_keys=True)
+        return Response(body, mimetype="application/json")(environ, start_response)
+    return _stock_dispatch(self, environ, start_response)
+
+
+BaseResponse.call_action = _counted_call_action
+DomainDispatcherApplication.__call__ = _dispatch_with_stats
+
+
+# --- unsigned web-identity calls under IAM enforcement ------------------------------------
+_stock_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _authorize_allowing_unsigned_sts(self, iam_request_cls, resource="*"):
+    # On AWS these calls carry no signature: the web identity token is the credential.
+    if "Authorization" not in self.headers and self._get_action() in UNSIGNED_STS_ACTIONS:
+        return None
+    return _stock_authorize(self, iam_request_cls, resource)
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize_allowing_unsigned_sts
+
+
+# --- web identity token checks ------------------------------------------------------------
+class StsRefusal(Exception):
+    """An STS error answer: code, message and HTTP status as real STS sends them."""
+
+    def __init__(self, code, message, status=400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+    def xml(self):
+        def escape(text):
+            return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+        return (
+            '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            f"<Error><Type>Sender</Type><Code>{self.code}</Code>"
+            f"<Message>{escape(self.message)}</Message></Error>"
+            "<RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ErrorResponse>"
+        )
+
+
+def _b64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64url_int(text):
+    return int.from_bytes(_b64url(text), "big")
+
+
+class IssuerKeys:
+    """The issuer's JWKS, fetched through discovery once and again when a `kid` is unknown."""
+
+    def __init__(self, issuer):
+        self.issuer = issuer
+        self.keys = None
+        self.lock = threading.Lock()
+
+    def _fetch_json(self, url):
+        try:
+            with _direct.open(url, timeout=5) as answer:
+                return json.load(answer)
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            raise StsRefusal("IDPCommunicationError", f"Couldn't reach the identity provider: {error}")
+
+    def _fetch(self):
+        discovery = self._fetch_json(f"{self.issuer}/.well-known/openid-configuration")
+        self.keys = self._fetch_json(discovery["jwks_uri"]).get("keys", [])
+
+    def find(self, kid):
+        with self.lock:
+            if self.keys is None:
+                self._fetch()
+            match = [k for k in self.keys if kid is None or k.get("kid") == kid]
+            if not match:
+                self._fetch()  # the issuer may have rotated its keys since the last fetch
+                match = [k for k in self.keys if kid is None or k.get("kid") == kid]
+        if not match:
+            raise StsRefusal("InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider")
+        return match[0]
+
+
+_HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
+_CURVES = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1}
+
+
+def _signature_is_valid(alg, jwk, signing_input, signature):
+    family, bits = alg[:2], alg[2:]
+    if bits not in _HASHES or family not in {"RS", "PS", "ES"}:
+        return False
+    digest = _HASHES[bits]()
+    try:
+        if family in {"RS", "PS"}:
+            key = rsa.RSAPublicNumbers(_b64url_int(jwk["e"]), _b64url_int(jwk["n"])).public_key()
+            scheme = (
+                padding.PKCS1v15()
+                if family == "RS"
+                else padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+            )
+            key.verify(signature, signing_input, scheme, digest)
+        else:
+            curve = _CURVES[jwk["crv"]]()
+            key = ec.EllipticCurvePublicNumbers(_b64url_int(jwk["x"]), _b64url_int(jwk["y"]), curve).public_key()
+            half = len(signature) // 2  # JWS carries r||s; cryptography wants DER
+            der = encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
+            key.verify(der, signing_input, ec.ECDSA(digest))
+    except (InvalidSignature, KeyError, ValueError):
+        return False
+    return True
+
+
+_issuer_keys = IssuerKeys(OIDC_ISSUER)
+
+
+def verify_web_identity_token(token):
+    """Returns (claims, audience) of a token real STS would accept, else raises StsRefusal."""
+    try:
+        header_part, claims_part, signature_part = token.split(".")
+        header = json.loads(_b64url(header_part))
+        claims = json.loads(_b64url(claims_part))
+        signature = _b64url(signature_part)
+    except ValueError:
+        raise StsRefusal("InvalidIdentityToken", "The web identity token is not a valid JWT") from None
+    issuer = str(claims.get("iss", "")).rstrip("/")
+    if issuer != OIDC_ISSUER:
+        raise StsRefusal("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {issuer}")
+    key = _issuer_keys.find(header.get("kid"))
+    signing_input = f"{header_part}.{claims_part}".encode()
+    if not _signature_is_valid(str(header.get("alg", "")), key, signing_input, signature):
+        raise StsRefusal("InvalidIdentityToken", "The signature of the web identity token could not be verified")
+    now = int(time.time())
+    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
+        raise StsRefusal(
+            "ExpiredTokenException",
+            f"Token expired: current date/time {now} must be before the expiration date/time {claims.get('exp')}",
+        )
+    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    if OIDC_AUDIENCE and OIDC_AUDIENCE not in audiences:
+        raise StsRefusal("InvalidIdentityToken", "Incorrect token audience")
+    return claims, OIDC_AUDIENCE or audiences[0]
+
+
+def _existing_role(response, role_arn):
+    try:
+        account_id = role_arn.split(":")[4]
+        return iam_backends[account_id][response.partition].get_role_by_arn(role_arn)
+    except Exception:  # a malformed ARN and an unknown role are the same refusal on AWS
+        raise StsRefusal("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403) from None
+
+
+def _check_duration(duration, role):
+    if duration < MIN_DURATION:
+        raise StsRefusal(
+            "ValidationError",
+            f"1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy "
+            f"constraint: Member must have value greater than or equal to {MIN_DURATION}",
+        )
+    if duration > min(int(role.max_session_duration or 3600), MAX_DURATION):
+        raise StsRefusal(
+            "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+        )
+
+
+_stock_assume_role_with_web_identity = TokenResponse.assume_role_with_web_identity
+
+
+def _checked_assume_role_with_web_identity(self):
+    try:
+        claims, audience = verify_web_identity_token(self._get_param("WebIdentityToken") or "")
+        role = _existing_role(self, self._get_param("RoleArn") or "")
+        _check_duration(self._get_int_param("DurationSeconds", 3600), role)
+    except StsRefusal as refusal:
+        return refusal.xml(), {"status": refusal.status, "Content-Type": "text/xml"}
+    result = _stock_assume_role_with_web_identity(self)
+    result.result.update(
+        SubjectFromWebIdentityToken=str(claims.get("sub", "")),
+        Audience=audience,
+        Provider=claims["iss"],
+    )
+    return result
+
+
+if OIDC_ISSUER:
+    TokenResponse.assume_role_with_web_identity = _checked_assume_role_with_web_identity
+
+
+# --- expiry of temporary credentials ------------------------------------------------------
+class ExpiredTokenError(_RESTError):
+    code = 403  # HTTP status of the query and JSON APIs; S3 answers 400 (below)
+
+    def __init__(self):
+        super().__init__("ExpiredToken", "The security token included in the request is expired")
+
+
+_stock_check_signature = access_control.IAMRequestBase.check_signature
+
+
+def _check_signature_and_expiry(self):
+    access_key = getattr(self, "_access_key", None)
+    if isinstance(access_key, access_control.AssumedRoleAccessKey):
+        sessions = access_control.sts_backends[access_key.account_id][access_key.partition].assumed_roles
+        for session in sessions:
+            if session.access_key_id == access_key._access_key_id and session.expiration <= utcnow():
+                if isinstance(self, access_control.S3IAMRequest):
+                    raise S3ClientError("ExpiredToken", "The provided token has expired.")
+                raise ExpiredTokenError()
+    return _stock_check_signature(self)
+
+
+if EXPIRE_CREDENTIALS:
+    access_control.IAMRequestBase.check_signature = _check_signature_and_expiry
+
+
+# --- lifetime -----------------------------------------------------------------------------
+def _exit_at_stdin_eof():
+    while sys.stdin.buffer.read(4096):
+        pass
+    print("aws peer: exiting (stdin closed)", flush=True)
+    os._exit(0)  # the server thread blocks the main thread; nothing else needs unwinding
+
+
+if __name__ == "__main__":
+    print(
+        f"aws peer: pid {os.getpid()}, token checks "
+        f"{'ON (issuer ' + OIDC_ISSUER + ', audience ' + (OIDC_AUDIENCE or 'any') + ')' if OIDC_ISSUER else 'off'}, "
+        f"min duration {MIN_DURATION}, credential expiry {'ON' if EXPIRE_CREDENTIALS else 'off'}",
+        flush=True,
+    )
+    if os.environ.get("PEER_IGNORE_STDIN") != "1":
+        threading.Thread(target=_exit_at_stdin_eof, daemon=True).start()
+    main(sys.argv[1:])  # moto installs its own SIGTERM handler: exit status 0

@@ -1,0 +1,187 @@
+// The runas test identity provider: node-oidc-provider 9.13.3 (OpenID Certified) on 127.0.0.1
+// only, issuer http://127.0.0.1:$IDP_PORT. For tests; never for real users.
+//
+// Environment knobs:
+//   IDP_PORT                 listen port (default 9400)
+//   IDP_JWKS                 private JWKS file; one RS256 key is generated into it when missing
+//                            (default ../run/jwks.json; the Rust harness uses a per-run temp dir)
+//   IDP_AUTO_LOGIN=<user>    no HTML forms: every login/consent interaction signs in as <user>
+//                            and grants what was asked, so following redirects with a cookie jar
+//                            completes a browser flow
+//   IDP_ALWAYS_RT=1          issue a refresh token on every code/device grant of a client allowed
+//                            to refresh, even when offline_access was dropped (it is, unless the
+//                            request says prompt=consent)
+//   IDP_ID_TOKEN_TTL         id_token lifetime in seconds (default 3600)
+//   IDP_AT_TTL               access token lifetime in seconds (default 3600)
+//   IDP_EXTRA_REDIRECT_URIS  comma-separated redirect URIs added to both clients (the
+//                            confidential client is a web client and needs exact matches)
+//   PEER_IGNORE_STDIN=1      keep running at stdin EOF (for starting it by hand in background)
+//
+// Extra endpoint: GET /runas-peer/stats -> {"<METHOD> <path>": count} of every request so far
+// (itself excluded), so tests can assert that a cached run made no IdP request.
+//
+// Lifetime: exits at stdin EOF, so it dies with the test process that spawned it with a pipe
+// even when that process is SIGKILLed, and on SIGTERM/SIGINT.
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Provider from 'oidc-provider';
+
+const HOST = '127.0.0.1';
+const port = Number(process.env.IDP_PORT || 9400);
+const issuer = `http://${HOST}:${port}`;
+const autoLoginUser = process.env.IDP_AUTO_LOGIN || '';
+const jwksPath = process.env.IDP_JWKS
+  || join(dirname(fileURLToPath(import.meta.url)), '..', 'run', 'jwks.json');
+const seconds = (name, fallback) => {
+  const value = Number(process.env[name] || fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+};
+
+function loadOrCreateSigningKeys(path) {
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = { ...privateKey.export({ format: 'jwk' }), kid: 'runas-peer-rs256', alg: 'RS256', use: 'sig' };
+    writeFileSync(path, `${JSON.stringify({ keys: [key] }, null, 2)}\n`, { mode: 0o600 });
+  }
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+const extraRedirectUris = (process.env.IDP_EXTRA_REDIRECT_URIS || '')
+  .split(',').map((uri) => uri.trim()).filter(Boolean);
+const redirectUris = [
+  'http://127.0.0.1:8090/callback',
+  'http://localhost:8090/callback',
+  ...extraRedirectUris,
+];
+const grantTypes = ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'];
+
+// Any login name is a valid account; its claims are derived from the name.
+const findAccount = async (_ctx, accountId) => ({
+  accountId,
+  claims: async () => ({
+    sub: accountId,
+    email: `${accountId}@example.test`,
+    email_verified: true,
+    name: `Test User ${accountId}`,
+    preferred_username: accountId,
+  }),
+});
+
+const alwaysIssueRefreshToken = process.env.IDP_ALWAYS_RT === '1' ? {
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  // Without offline_access the grant would otherwise die with the browser session.
+  expiresWithSession: async () => false,
+} : {};
+
+const provider = new Provider(issuer, {
+  jwks: loadOrCreateSigningKeys(jwksPath),
+  clients: [
+    {
+      client_id: 'runas-cli',
+      // native: RFC 8252 §7.3 loopback redirects may use any port, as a CLI's listener does.
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: redirectUris,
+      grant_types: grantTypes,
+      response_types: ['code'],
+    },
+    {
+      client_id: 'runas-confidential',
+      client_secret: 'runas-confidential-secret',
+      // oidc-provider lets a client registered for basic authenticate with post as well.
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: redirectUris,
+      grant_types: grantTypes,
+      response_types: ['code'],
+    },
+  ],
+  findAccount,
+  scopes: ['openid', 'offline_access', 'profile', 'email'],
+  claims: {
+    openid: ['sub'],
+    email: ['email', 'email_verified'],
+    profile: ['name', 'preferred_username'],
+  },
+  // runas names sessions after the id_token's email; by default it would only be in /me.
+  conformIdTokenClaims: false,
+  pkce: { required: () => true },
+  features: {
+    devInteractions: { enabled: !autoLoginUser },
+    deviceFlow: { enabled: true },
+    revocation: { enabled: true },
+    introspection: { enabled: true },
+  },
+  ttl: {
+    IdToken: seconds('IDP_ID_TOKEN_TTL', 3600),
+    AccessToken: seconds('IDP_AT_TTL', 3600),
+  },
+  cookies: { keys: ['runas-peer-cookie-key-not-a-secret'] },
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  ...alwaysIssueRefreshToken,
+});
+
+provider.on('server_error', (_ctx, error) => console.error('server_error', error));
+
+const requestCounts = {};
+provider.use(async (ctx, next) => {
+  if (ctx.method === 'GET' && ctx.path === '/runas-peer/stats') {
+    ctx.body = requestCounts;
+    return;
+  }
+  const key = `${ctx.method} ${ctx.path}`;
+  requestCounts[key] = (requestCounts[key] || 0) + 1;
+  await next();
+});
+
+// With IDP_AUTO_LOGIN the interaction page answers itself: log in, or grant what is missing.
+async function finishInteractionAutomatically(ctx) {
+  const details = await provider.interactionDetails(ctx.req, ctx.res);
+  let result;
+  if (details.prompt.name === 'login') {
+    result = { login: { accountId: autoLoginUser } };
+  } else {
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+    const missing = details.prompt.details;
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes || {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    result = { consent: { grantId: await grant.save() } };
+  }
+  const next = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+  ctx.status = 303;
+  ctx.redirect(next);
+}
+
+if (autoLoginUser) {
+  provider.use(async (ctx, next) => {
+    if (ctx.method === 'GET' && /^\/interaction\/[\w-]+$/.test(ctx.path)) {
+      await finishInteractionAutomatically(ctx);
+      return;
+    }
+    await next();
+  });
+}
+
+provider.listen(port, HOST, () => {
+  console.log(`idp peer: issuer ${issuer}, pid ${process.pid}, auto_login ${autoLoginUser || 'off'}`);
+});
+
+// Exit at once: waiting for keep-alive connections to close could outlive the test.
+const exitNow = (why) => {
+  console.log(`idp peer: exiting (${why})`);
+  process.exit(0);
+};
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => exitNow(signal));
+if (process.env.PEER_IGNORE_STDIN !== '1') {
+  process.stdin.on('end', () => exitNow('stdin closed'));
+  process.stdin.on('error', () => exitNow('stdin error'));
+  process.stdin.resume();
+}
