@@ -3,6 +3,8 @@
 //! typed errors. It must not read the AWS config file, touch the cache, or talk to the identity
 //! provider: callers pass in the region, endpoint and token they already resolved.
 
+mod advice;
+mod assume_role;
 pub mod endpoint;
 pub mod sts;
 

@@ -3,9 +3,9 @@
 //! built without a default one, so forgetting it would only fail at run time), a region, an
 //! endpoint resolved by [`super::endpoint`], bounded timeouts, and no credentials provider at
 //! all: the web-identity call is unsigned, and runas must never fall back to the SDK's default
-//! chain or the instance metadata service. It knows nothing of profiles, caches or sessions;
-//! role chaining (`AssumeRole`) and the translation of STS errors into advice come later and
-//! belong here too.
+//! chain or the instance metadata service. It knows nothing of profiles, caches or sessions.
+//! Role chaining (`AssumeRole`, signed with credentials the caller hands in) lives in
+//! [`super::assume_role`], the advice for STS refusals in [`super::advice`].
 
 use std::time::Duration;
 
@@ -104,8 +104,8 @@ impl StsError {
 /// An STS client for one region and endpoint. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct StsClient {
-    client: aws_sdk_sts::Client,
-    endpoint_url: String,
+    pub(super) client: aws_sdk_sts::Client,
+    pub(super) endpoint_url: String,
 }
 
 const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "AssumeRoleWithWebIdentity";
@@ -179,7 +179,7 @@ impl StsClient {
         })
     }
 
-    fn translate<E, R>(&self, operation: &'static str, error: SdkError<E, R>) -> StsError
+    pub(super) fn translate<E, R>(&self, operation: &'static str, error: SdkError<E, R>) -> StsError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
@@ -216,7 +216,7 @@ impl StsClient {
     }
 }
 
-fn credentials_from_sdk(
+pub(super) fn credentials_from_sdk(
     operation: &'static str,
     sdk: &aws_sdk_sts::types::Credentials,
 ) -> Result<Credentials, StsError> {

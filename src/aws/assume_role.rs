@@ -1,0 +1,67 @@
+//! `AssumeRole`: the second and later links of a chain (`jump_role_arn`, `source_profile`).
+//! The call is signed with the credentials the caller hands in, set on this one operation only,
+//! so the client itself keeps no credentials provider and can never reach for the SDK's
+//! default chain or IMDS.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::sts::{AssumedRole, StsClient, StsError, credentials_from_sdk};
+use crate::creds::Credentials;
+
+const ASSUME_ROLE: &str = "AssumeRole";
+
+impl StsClient {
+    /// Assumes `role_arn` with `source` credentials. `duration` of `None` lets STS choose (one
+    /// hour; AWS caps a chained session at one hour whatever is asked).
+    pub async fn assume_role(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        source: &Credentials,
+        duration: Option<Duration>,
+        external_id: Option<&str>,
+    ) -> Result<AssumedRole, StsError> {
+        let operation = ASSUME_ROLE;
+        let duration_seconds = duration
+            .map(|d| i32::try_from(d.as_secs()).map_err(|_| StsError::InvalidDuration(d)))
+            .transpose()?;
+        let expiry = u64::try_from(source.expiration.timestamp())
+            .ok()
+            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs));
+        let signing = aws_sdk_sts::config::Credentials::new(
+            source.access_key_id.clone(),
+            source.secret_access_key.expose().to_owned(),
+            Some(source.session_token.expose().to_owned()),
+            expiry.or(Some(SystemTime::now())),
+            "runas",
+        );
+        let output = self
+            .client
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .set_duration_seconds(duration_seconds)
+            .set_external_id(external_id.map(str::to_owned))
+            .customize()
+            .config_override(aws_sdk_sts::config::Config::builder().credentials_provider(signing))
+            .send()
+            .await
+            .map_err(|error| self.translate(operation, error))?;
+        let missing = |field: &str| StsError::BadResponse {
+            operation,
+            detail: format!("no {field} in the response"),
+        };
+        let sdk_credentials = output.credentials().ok_or_else(|| missing("Credentials"))?;
+        let user = output
+            .assumed_role_user()
+            .ok_or_else(|| missing("AssumedRoleUser"))?;
+        Ok(AssumedRole {
+            credentials: credentials_from_sdk(operation, sdk_credentials)?,
+            assumed_role_arn: user.arn().to_owned(),
+            assumed_role_id: user.assumed_role_id().to_owned(),
+            subject: None,
+            audience: None,
+            provider: None,
+        })
+    }
+}
