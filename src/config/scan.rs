@@ -57,8 +57,10 @@ pub(super) struct Scan {
 /// What the line before decided about the lines that follow.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
-    /// Before the first header, or after a broken one: keys here belong to nothing.
+    /// Before the first header: keys here belong to nothing.
     NoSection,
+    /// After a broken header, whose issue already says its keys are ignored.
+    BrokenSection,
     InSection,
     /// After `key =` with an empty value: indented lines are that key's nested value
     /// (the AWS CLI's `s3 =\n  max_concurrent_requests = 10`).
@@ -118,12 +120,15 @@ pub(super) fn scan(text: &str, non_utf8_lines: &[usize]) -> Scan {
                 }
                 Err(message) => {
                     out.file_problems.push(error(number, message));
-                    context = Context::NoSection;
+                    context = Context::BrokenSection;
                 }
             }
             continue;
         }
 
+        if context == Context::BrokenSection {
+            continue;
+        }
         let Some((key, value)) = split_key_value(trimmed) else {
             let problem = error(
                 number,
