@@ -80,24 +80,20 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
         })
         .collect();
 
-    // The sinks of the sections (malformed lines, duplicates) come first: file order.
+    // The sections' own issues (malformed lines, duplicates) merge in, in file order.
+    let mut typed = typed;
+    for (profile, section) in typed.iter_mut().zip(raw) {
+        let mut errors = section.sink.errors;
+        errors.append(&mut profile.errors);
+        errors.sort_by_key(|issue| issue.line);
+        let mut warnings = section.sink.warnings;
+        warnings.append(&mut profile.warnings);
+        warnings.sort_by_key(|issue| issue.line);
+        profile.errors = errors;
+        profile.warnings = warnings;
+        profile.entries = section.entries;
+    }
     typed
-        .into_iter()
-        .zip(raw)
-        .map(|(mut profile, section)| {
-            let mut errors = section.sink.errors;
-            errors.append(&mut profile.errors);
-            let mut warnings = section.sink.warnings;
-            warnings.append(&mut profile.warnings);
-            errors.sort_by_key(|issue| issue.line);
-            warnings.sort_by_key(|issue| issue.line);
-            Profile {
-                errors,
-                warnings,
-                ..profile
-            }
-        })
-        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -185,7 +181,8 @@ fn type_profile<'a>(
         name: section.name.clone(),
         line: section.line,
         kind,
-        entries: entries.clone(),
+        // Moved in by `build_profiles` once no other profile borrows them.
+        entries: Vec::new(),
         role_arn: value(entries, "role_arn"),
         role_session_name: value(entries, "role_session_name"),
         duration,

@@ -42,32 +42,37 @@ pub(super) fn section_entries(scan: &Scan) -> Vec<Vec<Entry>> {
         }
     };
 
+    // Headers are unique (`[sN]`), so rust-ini yields them in file order, after its implicit
+    // general section (always empty here: the pre-scan blanks stray keys). Owned iteration
+    // moves its strings into our entries instead of copying them.
+    let mut ini_sections = parsed.map(|ini| {
+        ini.into_iter()
+            .filter(|(name, _)| name.is_some())
+            .map(|(_, properties)| properties)
+    });
     scan.sections
         .iter()
-        .enumerate()
-        .map(|(index, section)| {
-            let properties = parsed
-                .as_ref()
-                .and_then(|ini| ini.section(Some(format!("s{index}"))));
-            let mut from_ini = properties.map(|p| p.iter());
+        .map(|section| {
+            let properties = ini_sections.as_mut().and_then(Iterator::next);
+            let mut from_ini = properties.map(IntoIterator::into_iter);
             section
                 .keys
                 .iter()
                 .map(|scanned| {
-                    let value = match from_ini.as_mut().and_then(Iterator::next) {
-                        Some((key, value)) if key == scanned.key => normalise_nested(value),
+                    let (key, value) = match from_ini.as_mut().and_then(Iterator::next) {
+                        Some((key, value)) if key == *scanned.key => (key, normalise_nested(value)),
                         other => {
                             tracing::warn!(
                                 line = scanned.line,
-                                ini_key = other.map(|(key, _)| key),
+                                ini_key = other.as_ref().map(|(key, _)| key.as_str()),
                                 "rust-ini disagrees with the pre-scan; using the pre-scan's value"
                             );
-                            scanned.value.clone()
+                            (scanned.key.to_string(), scanned.value.to_string())
                         }
                     };
                     Entry {
-                        secret: is_secret_key(&scanned.key),
-                        key: scanned.key.clone(),
+                        secret: is_secret_key(&key),
+                        key,
                         value,
                         line: scanned.line,
                     }
@@ -79,7 +84,7 @@ pub(super) fn section_entries(scan: &Scan) -> Vec<Vec<Entry>> {
 
 /// rust-ini keeps the blank (and blanked comment) lines inside a nested value as empty lines;
 /// the pre-scan does not, and a nested value has no use for them.
-fn normalise_nested(value: &str) -> String {
+fn normalise_nested(value: String) -> String {
     if value.contains('\n') {
         value
             .split('\n')
@@ -87,7 +92,7 @@ fn normalise_nested(value: &str) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     } else {
-        value.to_string()
+        value
     }
 }
 
@@ -123,11 +128,7 @@ mod tests {
                 "eu-west-1"
             ]
         );
-        let scanned_values: Vec<_> = scanned.sections[0]
-            .keys
-            .iter()
-            .map(|k| k.value.as_str())
-            .collect();
+        let scanned_values: Vec<_> = scanned.sections[0].keys.iter().map(|k| &*k.value).collect();
         assert_eq!(
             values, scanned_values,
             "rust-ini and the pre-scan must agree"

@@ -6,6 +6,7 @@
 //! rust-ini's sections map back to ours without relying on how it orders or merges names.
 //! It does not interpret values or decide what a section means beyond its header shape.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::types::Severity;
@@ -23,9 +24,10 @@ pub(super) enum Header {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct ScannedKey {
-    pub key: String,
-    pub value: String,
+/// Borrowed from the text unless lowercasing or joining nested lines needed a copy.
+pub(super) struct ScannedKey<'t> {
+    pub key: Cow<'t, str>,
+    pub value: Cow<'t, str>,
     pub line: usize,
 }
 
@@ -37,17 +39,17 @@ pub(super) struct LineProblem {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct ScannedSection {
+pub(super) struct ScannedSection<'t> {
     pub header: Header,
     pub line: usize,
-    pub keys: Vec<ScannedKey>,
+    pub keys: Vec<ScannedKey<'t>>,
     /// Malformed or undecodable lines inside this section.
     pub problems: Vec<LineProblem>,
 }
 
 #[derive(Debug, Default)]
-pub(super) struct Scan {
-    pub sections: Vec<ScannedSection>,
+pub(super) struct Scan<'t> {
+    pub sections: Vec<ScannedSection<'t>>,
     /// Problems that belong to no section.
     pub file_problems: Vec<LineProblem>,
     /// Same number of lines as the input; only what rust-ini can read without error.
@@ -68,7 +70,7 @@ enum Context {
 }
 
 /// `non_utf8_lines` are 1-based line numbers (sorted) whose bytes were lossily decoded.
-pub(super) fn scan(text: &str, non_utf8_lines: &[usize]) -> Scan {
+pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
     let mut out = Scan {
         sanitised: String::with_capacity(text.len() + text.len() / 8),
         ..Scan::default()
@@ -95,10 +97,11 @@ pub(super) fn scan(text: &str, non_utf8_lines: &[usize]) -> Scan {
         if indented && context == Context::Nested {
             if let Some(key) = out.sections.last_mut().and_then(|s| s.keys.last_mut()) {
                 let nested = strip_inline_comment(trimmed);
-                if !key.value.is_empty() {
-                    key.value.push('\n');
+                let joined = key.value.to_mut();
+                if !joined.is_empty() {
+                    joined.push('\n');
                 }
-                key.value.push_str(nested);
+                joined.push_str(nested);
                 out.sanitised.push_str("  ");
                 push_value(&mut out.sanitised, nested);
             }
@@ -177,7 +180,7 @@ pub(super) fn scan(text: &str, non_utf8_lines: &[usize]) -> Scan {
         };
         section.keys.push(ScannedKey {
             key,
-            value: value.to_string(),
+            value: Cow::Borrowed(value),
             line: number,
         });
     }
@@ -214,14 +217,19 @@ fn push_value(sanitised: &mut String, value: &str) {
 
 /// Splits at the first `=` or `:` (the delimiters the AWS CLI's parser accepts); the key is
 /// lowercased and trimmed, the value trimmed and cut at an inline comment.
-fn split_key_value(trimmed: &str) -> Option<(String, &str)> {
+fn split_key_value(trimmed: &str) -> Option<(Cow<'_, str>, &str)> {
     let at = trimmed.find(['=', ':'])?;
     let key = trimmed[..at].trim();
     if key.is_empty() {
         return None;
     }
     let value = strip_inline_comment(&trimmed[at + 1..]);
-    Some((key.to_ascii_lowercase(), value))
+    let key = if key.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        Cow::Owned(key.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(key)
+    };
+    Some((key, value))
 }
 
 /// A `;` or `#` preceded by whitespace starts a comment (so `okta ; note` is `okta`, while
@@ -320,9 +328,9 @@ mod tests {
     #[test]
     fn keys_split_at_the_first_delimiter_and_are_lowercased() {
         let (key, value) = split_key_value("Role_ARN = arn:aws:iam::1:role/x").unwrap();
-        assert_eq!((key.as_str(), value), ("role_arn", "arn:aws:iam::1:role/x"));
+        assert_eq!((&*key, value), ("role_arn", "arn:aws:iam::1:role/x"));
         let (key, value) = split_key_value("region: eu-west-1").unwrap();
-        assert_eq!((key.as_str(), value), ("region", "eu-west-1"));
+        assert_eq!((&*key, value), ("region", "eu-west-1"));
         assert!(split_key_value("= value").is_none());
         assert!(split_key_value("just words").is_none());
     }
@@ -349,21 +357,14 @@ mod tests {
             keys[0].value,
             "max_concurrent_requests = 10\nmultipart = 1\nregion = x"
         );
-        assert_eq!(
-            (keys[1].key.as_str(), keys[1].value.as_str()),
-            ("region", "y")
-        );
+        assert_eq!((&*keys[1].key, &*keys[1].value), ("region", "y"));
         assert!(scan.sections[0].problems.is_empty());
     }
 
     #[test]
     fn indented_keys_after_a_value_are_keys_of_their_own() {
         let scan = scan("[profile a]\n  region = x\n  output = json\n", &[]);
-        let keys: Vec<_> = scan.sections[0]
-            .keys
-            .iter()
-            .map(|k| k.key.as_str())
-            .collect();
+        let keys: Vec<_> = scan.sections[0].keys.iter().map(|k| &*k.key).collect();
         assert_eq!(keys, ["region", "output"]);
     }
 }

@@ -23,7 +23,7 @@ pub(super) struct Grouped<'a> {
     pub file_issues: Vec<ConfigIssue>,
 }
 
-pub(super) fn group<'a>(file: &'a Path, scan: &Scan, entries: Vec<Vec<Entry>>) -> Grouped<'a> {
+pub(super) fn group<'a>(file: &'a Path, scan: &Scan<'_>, entries: Vec<Vec<Entry>>) -> Grouped<'a> {
     let mut grouped = Grouped {
         profiles: Vec::new(),
         sso_sessions: Vec::new(),
@@ -109,7 +109,11 @@ pub(super) fn group<'a>(file: &'a Path, scan: &Scan, entries: Vec<Vec<Entry>>) -
             route(&mut raw.sink, problem, prefix.as_deref());
         }
         warn_duplicate_keys(&mut raw.sink, &section_entries, prefix.as_deref());
-        raw.entries.extend(section_entries);
+        if raw.entries.is_empty() {
+            raw.entries = section_entries;
+        } else {
+            raw.entries.extend(section_entries);
+        }
     }
     grouped.file_issues = file_sink.errors;
     grouped.file_issues.extend(file_sink.warnings);
@@ -127,9 +131,13 @@ fn route(sink: &mut IssueSink<'_>, problem: &LineProblem, prefix: Option<&str>) 
 
 /// Within one section occurrence: last one wins, as in the AWS CLI.
 fn warn_duplicate_keys(sink: &mut IssueSink<'_>, entries: &[Entry], prefix: Option<&str>) {
-    let mut first_seen: HashMap<&str, usize> = HashMap::new();
-    for entry in entries {
-        if let Some(&first) = first_seen.get(entry.key.as_str()) {
+    // Sections are small: a backwards scan beats hashing, and a huge one is merely slower.
+    for (position, entry) in entries.iter().enumerate() {
+        let earlier = entries[..position]
+            .iter()
+            .rev()
+            .find(|e| e.key == entry.key);
+        if let Some(first) = earlier.map(|e| e.line) {
             sink.warn(
                 entry.line,
                 format!(
@@ -141,6 +149,5 @@ fn warn_duplicate_keys(sink: &mut IssueSink<'_>, entries: &[Entry], prefix: Opti
                 ),
             );
         }
-        first_seen.insert(&entry.key, entry.line);
     }
 }

@@ -19,11 +19,18 @@ pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration, String>
         )
     };
     let mut total: u64 = 0;
-    let mut digits = String::new();
-    let mut saw_unit_or_digit = false;
+    // The number being read, and whether any digit of it has been seen.
+    let mut amount: Option<u64> = None;
+    let mut saw_unit = false;
     for ch in value.trim().chars() {
-        if ch.is_ascii_digit() {
-            digits.push(ch);
+        if let Some(digit) = ch.to_digit(10) {
+            let so_far = amount.unwrap_or(0);
+            amount = Some(
+                so_far
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(u64::from(digit)))
+                    .ok_or_else(bad)?,
+            );
             continue;
         }
         let unit = match ch {
@@ -32,24 +39,19 @@ pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration, String>
             's' | 'S' => 1,
             _ => return Err(bad()),
         };
-        let amount: u64 = digits.parse().map_err(|_| bad())?;
-        total = amount
+        let seconds = amount
+            .take()
+            .ok_or_else(bad)?
             .checked_mul(unit)
-            .and_then(|seconds| total.checked_add(seconds))
             .ok_or_else(bad)?;
-        digits.clear();
-        saw_unit_or_digit = true;
+        total = total.checked_add(seconds).ok_or_else(bad)?;
+        saw_unit = true;
     }
-    if !digits.is_empty() {
-        // Trailing digits without a unit are seconds, but only on their own (`1h30` is a typo).
-        if saw_unit_or_digit {
-            return Err(bad());
-        }
-        total = digits.parse().map_err(|_| bad())?;
-        saw_unit_or_digit = true;
-    }
-    if !saw_unit_or_digit {
-        return Err(bad());
+    match (amount, saw_unit) {
+        // Bare digits are seconds, but only on their own (`1h30` is a typo, not 1h30s).
+        (Some(seconds), false) => total = seconds,
+        (None, true) => {}
+        _ => return Err(bad()),
     }
     let duration = Duration::from_secs(total);
     if !(MIN_DURATION..=MAX_DURATION).contains(&duration) {
