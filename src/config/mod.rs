@@ -43,11 +43,22 @@ pub enum ConfigError {
 
 /// `$AWS_CONFIG_FILE` when set and not empty, else `<home>/.aws/config`.
 pub fn default_path() -> Result<PathBuf, ConfigError> {
-    if let Some(path) = std::env::var_os("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
+    choose_path(
+        std::env::var_os("AWS_CONFIG_FILE"),
+        directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf()),
+    )
+}
+
+/// The decision of [`default_path`], apart from the process environment so tests can reach it.
+fn choose_path(
+    env_value: Option<std::ffi::OsString>,
+    home: Option<PathBuf>,
+) -> Result<PathBuf, ConfigError> {
+    if let Some(path) = env_value.filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let dirs = directories::BaseDirs::new().ok_or(ConfigError::NoHome)?;
-    Ok(dirs.home_dir().join(".aws").join("config"))
+    let home = home.ok_or(ConfigError::NoHome)?;
+    Ok(home.join(".aws").join("config"))
 }
 
 /// Reads and parses the file. Fails only when it cannot be read; bytes that are not UTF-8

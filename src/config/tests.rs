@@ -367,3 +367,21 @@ fn token_file_without_role_and_unknown_keys() {
             .any(|w| w.message.contains("unknown key web_identity_clientid"))
     );
 }
+
+#[test]
+fn the_config_path_prefers_aws_config_file_then_home() {
+    let home = Some(std::path::PathBuf::from("/home/me"));
+    assert_eq!(
+        choose_path(Some("/etc/aws.ini".into()), home.clone()).unwrap(),
+        Path::new("/etc/aws.ini")
+    );
+    assert_eq!(
+        choose_path(Some("".into()), home.clone()).unwrap(),
+        Path::new("/home/me/.aws/config")
+    );
+    assert_eq!(
+        choose_path(None, home).unwrap(),
+        Path::new("/home/me/.aws/config")
+    );
+    assert!(matches!(choose_path(None, None), Err(ConfigError::NoHome)));
+}
