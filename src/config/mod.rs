@@ -1,3 +1,115 @@
-//! placeholder
+//! The AWS config file (`$AWS_CONFIG_FILE` or `~/.aws/config`) read into typed profiles.
+//! It owns the text-to-[`Profile`] step: a tolerant line pre-scan that keeps line numbers
+//! (`scan`), values read through rust-ini (`read`), sections grouped and merged (`sections`),
+//! the `source_profile` graph and inheritance (`inherit`), and per-profile typing and
+//! validation (`profile`, `web_identity`, `values`). Every problem becomes a [`ConfigIssue`]
+//! on the profile it concerns, so one broken profile never hides the others. It must not touch
+//! the network, the cache or the config file's contents on disk (reading only).
+
+mod inherit;
+mod profile;
 pub mod provider;
+mod read;
+mod scan;
+mod sections;
+mod types;
+mod values;
+mod web_identity;
+
+use std::path::{Path, PathBuf};
+
 pub use provider::{ProviderKind, UnknownProvider};
+pub use types::{
+    Config, ConfigIssue, Entry, Profile, ProfileKind, Severity, SsoProfile, SsoSession,
+};
+pub use web_identity::{
+    Callback, ClientSecret, DEFAULT_SCOPES, Flow, TokenAuthMethod, WebIdentity,
+};
+
+/// The file cannot be read at all; anything wrong inside it is a [`ConfigIssue`] instead.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the AWS config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the AWS config file {}: it is a directory", path.display())]
+    IsDirectory { path: PathBuf },
+    #[error("cannot find the home directory to locate ~/.aws/config; set AWS_CONFIG_FILE")]
+    NoHome,
+}
+
+/// `$AWS_CONFIG_FILE` when set and not empty, else `<home>/.aws/config`.
+pub fn default_path() -> Result<PathBuf, ConfigError> {
+    choose_path(
+        std::env::var_os("AWS_CONFIG_FILE"),
+        directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf()),
+    )
+}
+
+/// The decision of [`default_path`], apart from the process environment so tests can reach it.
+fn choose_path(
+    env_value: Option<std::ffi::OsString>,
+    home: Option<PathBuf>,
+) -> Result<PathBuf, ConfigError> {
+    if let Some(path) = env_value.filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    let home = home.ok_or(ConfigError::NoHome)?;
+    Ok(home.join(".aws").join("config"))
+}
+
+/// Reads and parses the file. Fails only when it cannot be read; bytes that are not UTF-8
+/// are replaced and their lines reported.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    if path.is_dir() {
+        return Err(ConfigError::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(parse(path, &text)),
+        Err(not_utf8) => {
+            let bytes = not_utf8.into_bytes();
+            let bad_lines: Vec<usize> = bytes
+                .split(|&byte| byte == b'\n')
+                .enumerate()
+                .filter(|(_, line)| std::str::from_utf8(line).is_err())
+                .map(|(index, _)| index + 1)
+                .collect();
+            Ok(parse_inner(
+                path,
+                &String::from_utf8_lossy(&bytes),
+                &bad_lines,
+            ))
+        }
+    }
+}
+
+/// Never fails: every problem becomes a [`ConfigIssue`] on its profile or on the file.
+pub fn parse(path: &Path, text: &str) -> Config {
+    parse_inner(path, text, &[])
+}
+
+fn parse_inner(path: &Path, text: &str, non_utf8_lines: &[usize]) -> Config {
+    let scanned = scan::scan(text, non_utf8_lines);
+    let entries = read::section_entries(&scanned);
+    let grouped = sections::group(path, &scanned, entries);
+    let sso_sessions = profile::build_sso_sessions(grouped.sso_sessions);
+    let profiles = profile::build_profiles(grouped.profiles, &sso_sessions);
+    Config {
+        path: path.to_path_buf(),
+        profiles,
+        sso_sessions,
+        issues: grouped.file_issues,
+    }
+}
+
+#[cfg(test)]
+mod tests;

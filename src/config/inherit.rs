@@ -1,0 +1,289 @@
+//! The `source_profile` graph: which profile each one names, which names are missing, which
+//! profiles sit on (or lead into) a cycle, and, for the aws-runas inheritance of shared
+//! `web_identity_*` keys, which profile supplies each inheritable setting. Most specific wins:
+//! the profile's own key, then its source chain nearest first, then `[default]`.
+//! Every walk is iterative and memoised, so a chain of 10,000 profiles costs linear time and
+//! no stack. It sees only names, indices and a "has this key" predicate; values are not its job.
+
+use std::collections::HashMap;
+
+/// Why a profile's `source_profile` cannot be followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum SourceProblem {
+    Missing(String),
+    /// The profile is on this cycle, written from its own point of view (`a -> b -> a`).
+    Cycle(String),
+    /// The chain reaches a cycle it is not part of.
+    LeadsIntoCycle(String),
+}
+
+impl SourceProblem {
+    pub(super) fn message(&self) -> String {
+        match self {
+            SourceProblem::Missing(name) => format!(
+                "source_profile = {name} names a profile that does not exist; \
+                 expected the name of a [profile NAME] section in this file"
+            ),
+            SourceProblem::Cycle(cycle) => format!(
+                "source_profile forms a cycle: {cycle}; a chain must end at a profile \
+                 without source_profile"
+            ),
+            SourceProblem::LeadsIntoCycle(cycle) => format!(
+                "source_profile chain leads into the cycle {cycle}, so it never reaches \
+                 a profile with credentials"
+            ),
+        }
+    }
+}
+
+pub(super) struct SourceGraph {
+    /// The profile each one's `source_profile` points at, when it can be followed.
+    pub source: Vec<Option<usize>>,
+    pub problems: Vec<Option<SourceProblem>>,
+}
+
+/// The longest cycle spelled out in full in a message; longer ones are abbreviated.
+const CYCLE_NAMES_SHOWN: usize = 8;
+
+/// `names[i]` is profile i; `sources[i]` its `source_profile` value; `self_source_ok[i]` is
+/// true when a `source_profile` naming itself is the AWS CLI's "use my own keys" idiom.
+pub(super) fn source_graph(
+    names: &[&str],
+    sources: &[Option<&str>],
+    self_source_ok: &[bool],
+) -> SourceGraph {
+    let count = names.len();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut graph = SourceGraph {
+        source: vec![None; count],
+        problems: vec![None; count],
+    };
+    for (profile, wanted) in sources.iter().enumerate() {
+        let Some(wanted) = wanted else { continue };
+        match index.get(wanted) {
+            Some(&target) if target == profile && self_source_ok[profile] => {}
+            Some(&target) => graph.source[profile] = Some(target),
+            None => graph.problems[profile] = Some(SourceProblem::Missing(wanted.to_string())),
+        }
+    }
+
+    // Walk each unvisited chain once; `on_path[i]` is i's position on the current walk.
+    const UNVISITED: usize = usize::MAX;
+    let mut on_path = vec![UNVISITED; count];
+    let mut done = vec![false; count];
+    let mut cycle_text: Vec<Option<String>> = vec![None; count];
+    let mut path = Vec::new();
+    for start in 0..count {
+        let mut current = start;
+        path.clear();
+        let mut cycle_start = None;
+        while !done[current] && on_path[current] == UNVISITED {
+            on_path[current] = path.len();
+            path.push(current);
+            match graph.source[current] {
+                Some(next) if on_path[next] != UNVISITED => {
+                    cycle_start = Some(on_path[next]);
+                    break;
+                }
+                Some(next) => current = next,
+                None => break,
+            }
+        }
+        if let Some(first) = cycle_start {
+            let members = &path[first..];
+            for (offset, &member) in members.iter().enumerate() {
+                let text = describe_cycle(names, members, offset);
+                graph.problems[member] = Some(SourceProblem::Cycle(text.clone()));
+                cycle_text[member] = Some(text);
+            }
+        }
+        // Unwind nearest-to-the-end first, so each node's source is settled before it.
+        for &node in path.iter().rev() {
+            on_path[node] = UNVISITED;
+            done[node] = true;
+            if cycle_text[node].is_some() {
+                continue;
+            }
+            if let Some(source) = graph.source[node]
+                && let Some(text) = cycle_text[source].clone()
+            {
+                graph.problems[node] = Some(SourceProblem::LeadsIntoCycle(text.clone()));
+                cycle_text[node] = Some(text);
+            }
+        }
+    }
+    graph
+}
+
+fn describe_cycle(names: &[&str], members: &[usize], offset: usize) -> String {
+    let len = members.len();
+    let name = |step: usize| names[members[(offset + step) % len]];
+    if len <= CYCLE_NAMES_SHOWN {
+        let mut parts: Vec<&str> = (0..len).map(name).collect();
+        parts.push(name(0));
+        parts.join(" -> ")
+    } else {
+        format!(
+            "{} -> {} -> ... ({len} profiles) -> {}",
+            name(0),
+            name(1),
+            name(0)
+        )
+    }
+}
+
+/// For every profile and every slot: the profile whose key fills it, if any.
+/// `has(profile, slot)` says whether the profile itself writes that slot.
+pub(super) fn slot_suppliers<const SLOTS: usize>(
+    graph: &SourceGraph,
+    default_profile: Option<usize>,
+    has: impl Fn(usize, usize) -> bool,
+) -> Vec<[Option<usize>; SLOTS]> {
+    let count = graph.source.len();
+    let mut chain: Vec<Option<[Option<usize>; SLOTS]>> = vec![None; count];
+    let mut path = Vec::new();
+    for start in 0..count {
+        // Collect the unresolved part of the chain, then fill it from its far end.
+        let mut current = Some(start);
+        path.clear();
+        while let Some(node) = current {
+            // A cycle member ends the walk below, so every walk terminates.
+            if chain[node].is_some() {
+                break;
+            }
+            path.push(node);
+            current = match &graph.problems[node] {
+                Some(SourceProblem::Cycle(_)) => None,
+                _ => graph.source[node],
+            };
+        }
+        for &node in path.iter().rev() {
+            let inherited = match (&graph.problems[node], graph.source[node]) {
+                (Some(SourceProblem::Cycle(_)), _) | (_, None) => None,
+                (_, Some(source)) => chain[source],
+            };
+            let mut slots = [None; SLOTS];
+            for (slot, supplier) in slots.iter_mut().enumerate() {
+                *supplier = if has(node, slot) {
+                    Some(node)
+                } else {
+                    inherited.and_then(|up| up[slot])
+                };
+            }
+            chain[node] = Some(slots);
+        }
+    }
+    (0..count)
+        .map(|node| {
+            let mut slots = chain[node].unwrap_or([None; SLOTS]);
+            if let Some(default) = default_profile.filter(|&d| d != node) {
+                for (slot, supplier) in slots.iter_mut().enumerate() {
+                    if supplier.is_none() && has(default, slot) {
+                        *supplier = Some(default);
+                    }
+                }
+            }
+            slots
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(pairs: &[(&str, Option<&str>)]) -> SourceGraph {
+        let names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+        let sources: Vec<Option<&str>> = pairs.iter().map(|(_, s)| *s).collect();
+        source_graph(&names, &sources, &vec![false; names.len()])
+    }
+
+    #[test]
+    fn missing_sources_and_cycles_are_named() {
+        let g = graph(&[
+            ("a", Some("b")),
+            ("b", Some("a")),
+            ("c", Some("a")),
+            ("d", Some("nope")),
+            ("e", Some("e")),
+            ("f", None),
+        ]);
+        assert_eq!(
+            g.problems[0],
+            Some(SourceProblem::Cycle("a -> b -> a".into()))
+        );
+        assert_eq!(
+            g.problems[1],
+            Some(SourceProblem::Cycle("b -> a -> b".into()))
+        );
+        assert_eq!(
+            g.problems[2],
+            Some(SourceProblem::LeadsIntoCycle("a -> b -> a".into()))
+        );
+        assert_eq!(g.problems[3], Some(SourceProblem::Missing("nope".into())));
+        assert_eq!(g.problems[4], Some(SourceProblem::Cycle("e -> e".into())));
+        assert_eq!(g.problems[5], None);
+    }
+
+    #[test]
+    fn a_profile_naming_itself_with_its_own_keys_is_not_a_cycle() {
+        let g = source_graph(&["a"], &[Some("a")], &[true]);
+        assert_eq!(g.problems[0], None);
+        assert_eq!(g.source[0], None);
+    }
+
+    #[test]
+    fn most_specific_supplier_wins() {
+        // 0 = default, 1 -> 2 -> 3; slot 0 written by 3 and 1, slot 1 by 3 only,
+        // slot 2 only by default.
+        let g = graph(&[
+            ("default", None),
+            ("p1", Some("p2")),
+            ("p2", Some("p3")),
+            ("p3", None),
+        ]);
+        let writes =
+            |node: usize, slot: usize| matches!((node, slot), (3, 0) | (1, 0) | (3, 1) | (0, 2));
+        let suppliers = slot_suppliers::<3>(&g, Some(0), writes);
+        assert_eq!(suppliers[1], [Some(1), Some(3), Some(0)]);
+        assert_eq!(suppliers[2], [Some(3), Some(3), Some(0)]);
+        assert_eq!(
+            suppliers[0],
+            [None, None, Some(0)],
+            "default inherits nothing"
+        );
+    }
+
+    #[test]
+    fn deep_chains_are_linear_and_do_not_recurse() {
+        let count = 20_000;
+        let names: Vec<String> = (0..count).map(|i| format!("p{i}")).collect();
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let sources: Vec<Option<&str>> = (0..count)
+            .map(|i| (i + 1 < count).then(|| name_refs[i + 1]))
+            .collect();
+        let started = std::time::Instant::now();
+        let g = source_graph(&name_refs, &sources, &vec![false; count]);
+        let suppliers = slot_suppliers::<1>(&g, None, |node, _| node == count - 1);
+        assert!(g.problems.iter().all(Option::is_none));
+        assert!(suppliers.iter().all(|s| s[0] == Some(count - 1)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn long_cycles_are_abbreviated() {
+        let count = 100;
+        let names: Vec<String> = (0..count).map(|i| format!("p{i}")).collect();
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let sources: Vec<Option<&str>> = (0..count)
+            .map(|i| Some(name_refs[(i + 1) % count]))
+            .collect();
+        let g = source_graph(&name_refs, &sources, &vec![false; count]);
+        assert_eq!(
+            g.problems[5],
+            Some(SourceProblem::Cycle(
+                "p5 -> p6 -> ... (100 profiles) -> p5".into()
+            ))
+        );
+    }
+}

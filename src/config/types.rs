@@ -1,0 +1,238 @@
+//! The typed result of reading an AWS config file: [`Config`], its profiles and sso-sessions,
+//! and the issues found on the way. Pure data with a few lookups; the parsing lives in the
+//! sibling modules and nothing here touches the file system or the network.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::web_identity::WebIdentity;
+
+/// Everything read from one config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    /// In the order of their first section header in the file.
+    pub profiles: Vec<Profile>,
+    pub sso_sessions: Vec<SsoSession>,
+    /// File-level problems: lines outside any section, broken section headers, sections the
+    /// AWS CLI would ignore, bytes that are not UTF-8 outside a profile.
+    pub issues: Vec<ConfigIssue>,
+}
+
+impl Config {
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|profile| profile.name == name)
+    }
+
+    pub fn sso_session(&self, name: &str) -> Option<&SsoSession> {
+        self.sso_sessions
+            .iter()
+            .find(|session| session.name == name)
+    }
+}
+
+/// How bad an issue is. Profile issues are also split into `errors` and `warnings`; this field
+/// lets file-level issues and flattened lists keep the distinction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem, pointing at the line that causes it. Never carries a secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    pub profile: Option<String>,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.file.display(), self.line)?;
+        if let Some(profile) = &self.profile {
+            write!(f, "profile {profile}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// What a profile is for, decided in the order of DESIGN §2 / the config brief.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileKind {
+    /// `role_arn` plus an (inherited or own) `web_identity_auth_url`: runas logs in.
+    WebIdentity,
+    /// `web_identity_token_file` plus `role_arn`: a workload token, no login.
+    TokenFile,
+    /// `source_profile` without web-identity keys of its own: AssumeRole from the source.
+    Chained,
+    /// AWS IAM Identity Center; runas shows it but the AWS CLI owns its login.
+    Sso,
+    /// Long-term keys written in the file.
+    Static,
+    /// Anything else, e.g. only `region`, or a `credential_process`.
+    Other,
+}
+
+impl ProfileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileKind::WebIdentity => "web_identity",
+            ProfileKind::TokenFile => "token_file",
+            ProfileKind::Chained => "chained",
+            ProfileKind::Sso => "sso",
+            ProfileKind::Static => "static",
+            ProfileKind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for ProfileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One `key = value` line as written (key lowercased and trimmed, value trimmed and without
+/// its inline comment; nested continuation lines joined with `\n`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: String,
+    pub value: String,
+    pub line: usize,
+    /// Client secrets and AWS secret keys: shown masked, never logged.
+    pub secret: bool,
+}
+
+impl Entry {
+    /// The value for display: masked when it is a secret.
+    pub fn shown_value(&self) -> &str {
+        if self.secret { "********" } else { &self.value }
+    }
+}
+
+// Hand-written so a `{:?}` of a profile can never print a client secret or a secret key.
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("key", &self.key)
+            .field("value", &self.shown_value())
+            .field("line", &self.line)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// A profile section (`[default]` or `[profile NAME]`), typed.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    /// Line of its (first) section header.
+    pub line: usize,
+    pub kind: ProfileKind,
+    /// Every key of the section as written, unknown keys and duplicates too, in file order.
+    pub entries: Vec<Entry>,
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    /// `duration_seconds`, or its aws-runas alias `credentials_duration`.
+    pub duration: Option<Duration>,
+    pub region: Option<String>,
+    pub source_profile: Option<String>,
+    pub external_id: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub jump_role_arn: Option<String>,
+    /// Own or inherited (aws-runas shares it like the `web_identity_*` keys).
+    pub federated_username: Option<String>,
+    /// Effective settings after inheritance; `Some` only for a [`ProfileKind::WebIdentity`]
+    /// profile whose settings are complete enough to log in.
+    pub web_identity: Option<WebIdentity>,
+    pub token_file: Option<PathBuf>,
+    pub credential_process: Option<String>,
+    pub sso: Option<SsoProfile>,
+    /// The profile is unusable (or partly) for these reasons.
+    pub errors: Vec<ConfigIssue>,
+    /// Usable, but the person should know.
+    pub warnings: Vec<ConfigIssue>,
+}
+
+impl Profile {
+    /// The last entry with this key (the one that wins), own keys only.
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().rev().find(|entry| entry.key == key)
+    }
+
+    pub fn is_usable(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// The `sso_*` keys of a profile, with the start URL and region taken from its
+/// `[sso-session NAME]` when it names one (else the legacy `sso_start_url` / `sso_region`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoProfile {
+    pub session: Option<String>,
+    pub start_url: Option<String>,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    pub role_name: Option<String>,
+}
+
+/// An `[sso-session NAME]` section.
+#[derive(Debug, Clone)]
+pub struct SsoSession {
+    pub name: String,
+    pub line: usize,
+    pub entries: Vec<Entry>,
+    pub start_url: Option<String>,
+    pub region: Option<String>,
+    pub registration_scopes: Option<String>,
+    /// Issues of this section; their `profile` is `None` and the message names the session.
+    pub errors: Vec<ConfigIssue>,
+}
+
+/// Collects the issues of one section, filling in the file and the profile name.
+pub(super) struct IssueSink<'a> {
+    pub file: &'a Path,
+    pub profile: Option<String>,
+    pub errors: Vec<ConfigIssue>,
+    pub warnings: Vec<ConfigIssue>,
+}
+
+impl<'a> IssueSink<'a> {
+    pub fn new(file: &'a Path, profile: Option<String>) -> Self {
+        IssueSink {
+            file,
+            profile,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn issue(&self, line: usize, severity: Severity, message: String) -> ConfigIssue {
+        ConfigIssue {
+            file: self.file.to_path_buf(),
+            line,
+            profile: self.profile.clone(),
+            severity,
+            message,
+        }
+    }
+
+    pub fn error(&mut self, line: usize, message: impl Into<String>) {
+        let issue = self.issue(line, Severity::Error, message.into());
+        self.errors.push(issue);
+    }
+
+    pub fn warn(&mut self, line: usize, message: impl Into<String>) {
+        let issue = self.issue(line, Severity::Warning, message.into());
+        self.warnings.push(issue);
+    }
+}

@@ -1,0 +1,245 @@
+//! Parsers for single values (durations, role ARNs, booleans, URLs). Each returns the typed
+//! value or a lowercase message saying what is wrong and what is expected, ready to become a
+//! [`super::ConfigIssue`]; none of them knows about lines, profiles or other keys.
+
+use std::time::Duration;
+
+use openidconnect::url::{Host, Url};
+
+/// STS accepts role sessions from 15 minutes to 12 hours.
+pub(super) const MIN_DURATION: Duration = Duration::from_secs(900);
+pub(super) const MAX_DURATION: Duration = Duration::from_secs(43_200);
+
+/// Plain seconds (`3600`) or the aws-runas / Go spelling (`1h`, `90m`, `1h30m`, `3600s`).
+pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!(
+            "{key} = {value:?} is not a duration; expected seconds (3600) \
+             or hours/minutes/seconds like 1h, 90m, 1h30m"
+        )
+    };
+    let mut total: u64 = 0;
+    // The number being read, and whether any digit of it has been seen.
+    let mut amount: Option<u64> = None;
+    let mut saw_unit = false;
+    for ch in value.trim().chars() {
+        if let Some(digit) = ch.to_digit(10) {
+            let so_far = amount.unwrap_or(0);
+            amount = Some(
+                so_far
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(u64::from(digit)))
+                    .ok_or_else(bad)?,
+            );
+            continue;
+        }
+        let unit = match ch {
+            'h' | 'H' => 3600,
+            'm' | 'M' => 60,
+            's' | 'S' => 1,
+            _ => return Err(bad()),
+        };
+        let seconds = amount
+            .take()
+            .ok_or_else(bad)?
+            .checked_mul(unit)
+            .ok_or_else(bad)?;
+        total = total.checked_add(seconds).ok_or_else(bad)?;
+        saw_unit = true;
+    }
+    match (amount, saw_unit) {
+        // Bare digits are seconds, but only on their own (`1h30` is a typo, not 1h30s).
+        (Some(seconds), false) => total = seconds,
+        (None, true) => {}
+        _ => return Err(bad()),
+    }
+    let duration = Duration::from_secs(total);
+    if !(MIN_DURATION..=MAX_DURATION).contains(&duration) {
+        return Err(format!(
+            "{key} = {value} is {total} seconds; AWS accepts 900 to 43200 (15 minutes to 12 hours)"
+        ));
+    }
+    Ok(duration)
+}
+
+/// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
+pub(super) fn check_role_arn(key: &str, value: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        format!(
+            "{key} = {value:?} is not a role ARN ({why}); \
+             expected arn:aws:iam::123456789012:role/NAME"
+        )
+    };
+    let mut parts = value.splitn(6, ':');
+    let (Some(arn), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(bad("too few `:`-separated parts"));
+    };
+    if arn != "arn" {
+        return Err(bad("it must start with arn:"));
+    }
+    let partition_ok = partition.starts_with("aws")
+        && partition
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-');
+    if !partition_ok {
+        return Err(bad("unknown partition"));
+    }
+    if service != "iam" || !region.is_empty() {
+        return Err(bad("the service must be iam with an empty region"));
+    }
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad("the account must be 12 digits"));
+    }
+    let Some(path_and_name) = resource.strip_prefix("role/") else {
+        return Err(bad("the resource must start with role/"));
+    };
+    let name = path_and_name.rsplit('/').next().unwrap_or_default();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c);
+    if name.is_empty() || name.len() > 64 || !path_and_name.chars().all(allowed) {
+        return Err(bad(
+            "the role name must be 1 to 64 letters, digits or +=,.@_-",
+        ));
+    }
+    Ok(())
+}
+
+/// `true`/`false` and the usual spellings of them.
+pub(super) fn parse_bool(key: &str, value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(format!(
+            "{key} = {value:?} is not a boolean; expected true or false"
+        )),
+    }
+}
+
+/// An absolute `http(s)://host...` URL.
+pub(super) fn parse_http_url(key: &str, value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|error| {
+        format!("{key} = {value:?} is not a URL ({error}); expected https://...")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!(
+            "{key} = {value:?} is not an http(s) URL; expected https://host/..."
+        ));
+    }
+    Ok(url)
+}
+
+/// Whether a browser redirect to this URL can reach a listener runas binds on loopback:
+/// plain http (runas serves no TLS) to 127.0.0.1, localhost or [::1].
+pub(super) fn is_loopback_http(url: &Url) -> bool {
+    url.scheme() == "http"
+        && match url.host() {
+            Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(address)) => address == std::net::Ipv4Addr::LOCALHOST,
+            Some(Host::Ipv6(address)) => address == std::net::Ipv6Addr::LOCALHOST,
+            None => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_every_spelling() {
+        let seconds = |v: &str| parse_duration("duration_seconds", v).map(|d| d.as_secs());
+        assert_eq!(seconds("3600"), Ok(3600));
+        assert_eq!(seconds("3600s"), Ok(3600));
+        assert_eq!(seconds("1h"), Ok(3600));
+        assert_eq!(seconds("90m"), Ok(5400));
+        assert_eq!(seconds("1h30m"), Ok(5400));
+        assert_eq!(seconds("12h"), Ok(43_200));
+        assert_eq!(seconds("900"), Ok(900));
+    }
+
+    #[test]
+    fn durations_out_of_range_or_unparseable_say_what_is_expected() {
+        let err = parse_duration("duration_seconds", "60").unwrap_err();
+        assert!(err.contains("900 to 43200"), "{err}");
+        assert!(
+            parse_duration("d", "13h")
+                .unwrap_err()
+                .contains("46800 seconds")
+        );
+        for bad in [
+            "",
+            "abc",
+            "1h30",
+            "h",
+            "1.5h",
+            "-1h",
+            "99999999999999999999999h",
+        ] {
+            let err = parse_duration("duration_seconds", bad).unwrap_err();
+            assert!(err.contains("expected seconds"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn role_arns() {
+        let check = |v: &str| check_role_arn("role_arn", v);
+        assert!(check("arn:aws:iam::123456789012:role/dev-admin").is_ok());
+        assert!(check("arn:aws-us-gov:iam::123456789012:role/path/to/Name+=,.@_-").is_ok());
+        assert!(
+            check("arn:aws:iam::12345:role/x")
+                .unwrap_err()
+                .contains("12 digits")
+        );
+        assert!(check("arn:aws:sts::123456789012:role/x").is_err());
+        assert!(
+            check("arn:aws:iam::123456789012:user/x")
+                .unwrap_err()
+                .contains("role/")
+        );
+        assert!(check("arn:aws:iam::123456789012:role/").is_err());
+        assert!(check("arn:aws:iam::123456789012:role/a b").is_err());
+        assert!(
+            check("dev-admin")
+                .unwrap_err()
+                .contains("expected arn:aws:iam::")
+        );
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(parse_bool("k", "FALSE"), Ok(false));
+        assert_eq!(parse_bool("k", "yes"), Ok(true));
+        assert!(
+            parse_bool("k", "maybe")
+                .unwrap_err()
+                .contains("true or false")
+        );
+    }
+
+    #[test]
+    fn loopback_callbacks() {
+        let url = |v: &str| Url::parse(v).unwrap();
+        assert!(is_loopback_http(&url("http://127.0.0.1:8090/callback")));
+        assert!(is_loopback_http(&url("http://localhost/callback")));
+        assert!(is_loopback_http(&url("http://[::1]:9000/cb")));
+        assert!(!is_loopback_http(&url("https://127.0.0.1:8090/callback")));
+        assert!(!is_loopback_http(&url("http://10.0.0.1:8090/callback")));
+        assert!(!is_loopback_http(&url("app:/callback")));
+    }
+
+    #[test]
+    fn http_urls_only() {
+        assert!(parse_http_url("u", "https://example.okta.com/oauth2/default").is_ok());
+        assert!(parse_http_url("u", "example.okta.com").is_err());
+        assert!(
+            parse_http_url("u", "ftp://example.com")
+                .unwrap_err()
+                .contains("http(s)")
+        );
+    }
+}
