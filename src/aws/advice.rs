@@ -42,7 +42,9 @@ impl StsError {
             "InvalidClientTokenId" | "SignatureDoesNotMatch" => {
                 "STS refused the source credentials: log in to the source profile again"
             }
-            "ValidationError" if message.contains("DurationSeconds") || message.contains("durationSeconds") => {
+            "ValidationError"
+                if message.contains("DurationSeconds") || message.contains("durationSeconds") =>
+            {
                 "duration_seconds is outside what the role allows: lower it, or raise the role's \
                  MaxSessionDuration (chained roles are capped at one hour)"
             }
@@ -65,14 +67,32 @@ mod tests {
 
     #[test]
     fn the_common_refusals_say_where_to_look() {
-        assert!(refusal("InvalidIdentityToken", "").advice().unwrap().contains("audience"));
-        assert!(refusal("AccessDenied", "").advice().unwrap().contains("trust policy"));
-        assert!(refusal("ExpiredTokenException", "").advice().unwrap().contains("log in again"));
         assert!(
-            refusal("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration")
+            refusal("InvalidIdentityToken", "")
                 .advice()
                 .unwrap()
-                .contains("MaxSessionDuration")
+                .contains("audience")
+        );
+        assert!(
+            refusal("AccessDenied", "")
+                .advice()
+                .unwrap()
+                .contains("trust policy")
+        );
+        assert!(
+            refusal("ExpiredTokenException", "")
+                .advice()
+                .unwrap()
+                .contains("log in again")
+        );
+        assert!(
+            refusal(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration"
+            )
+            .advice()
+            .unwrap()
+            .contains("MaxSessionDuration")
         );
         assert_eq!(refusal("ValidationError", "something else").advice(), None);
         assert_eq!(refusal("Throttling", "").advice(), None);

@@ -65,10 +65,20 @@ impl TokenAuthMethod {
     }
 }
 
+/// `web_identity_flow`: how a login reaches the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Browser,
     Device,
+}
+
+impl Flow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::Browser => "browser",
+            Flow::Device => "device",
+        }
+    }
 }
 
 /// A group of keys that inherit together; the first key of the group is preferred when one
