@@ -11,4 +11,5 @@ pub mod config;
 pub mod creds;
 pub mod http;
 pub mod idp;
+pub mod session;
 pub mod shell;

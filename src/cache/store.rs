@@ -187,6 +187,30 @@ impl Store {
         Ok(StoreLock { _file: file })
     }
 
+    /// Takes the lock named `name` if nobody holds it; `None` when it is held elsewhere.
+    pub fn try_lock(&self, name: &str) -> Result<Option<StoreLock>, CacheError> {
+        let (path, file) = self.lock_file(name)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(StoreLock { _file: file })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(err)) => Err(CacheError::io("lock", &path, err)),
+        }
+    }
+
+    fn lock_file(&self, name: &str) -> Result<(PathBuf, File), CacheError> {
+        let dir = self.dir.join("locks");
+        cache_fs::ensure_dir(&dir)?;
+        let path = dir.join(format!("{}.lock", file_stem(name)));
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(&path)
+            .map_err(|err| CacheError::io("open", &path, err))?;
+        Ok((path, file))
+    }
+
     fn token_path(&self, issuer: &str, client_id: &str) -> PathBuf {
         self.dir
             .join("tokens")

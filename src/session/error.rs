@@ -1,0 +1,87 @@
+//! Why "credentials for profile P" failed, in words that name the profile and say what to do.
+
+use crate::aws::{EndpointError, StsError};
+use crate::cache::CacheError;
+use crate::idp::flow::{FlowError, advice as oauth_advice};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("no profile named {name:?} in {file}{}", suggestion(.similar))]
+    UnknownProfile {
+        name: String,
+        file: String,
+        similar: Vec<String>,
+    },
+    #[error("profile {name} cannot be used:\n  {}", .issues.join("\n  "))]
+    InvalidProfile { name: String, issues: Vec<String> },
+    #[error("profile {name}: {reason}")]
+    Unsupported { name: String, reason: String },
+    #[error("profile {name}: a login is needed; run `runas login {name}`")]
+    LoginRequired { name: String },
+    #[error(
+        "profile {name}: the client secret variable {variable} named by web_identity_client_secret_env is not set"
+    )]
+    ClientSecretMissing { name: String, variable: String },
+    #[error("profile {name}: {source}{}", flow_advice(.source))]
+    Flow {
+        name: String,
+        #[source]
+        source: FlowError,
+    },
+    #[error("profile {name}: assuming {role_arn}: {source}{}", sts_advice(.source))]
+    Sts {
+        name: String,
+        role_arn: String,
+        #[source]
+        source: StsError,
+    },
+    #[error("profile {name}: {source}")]
+    Endpoint {
+        name: String,
+        #[source]
+        source: EndpointError,
+    },
+    #[error("profile {name}: {source}")]
+    Cache {
+        name: String,
+        #[source]
+        source: CacheError,
+    },
+    #[error("cannot start the HTTP client: {0}")]
+    Http(String),
+    #[error("profile {name}: the login task stopped unexpectedly: {reason}")]
+    Task { name: String, reason: String },
+}
+
+fn suggestion(similar: &[String]) -> String {
+    match similar {
+        [] => "; `runas list` shows the profiles".to_owned(),
+        names => format!("; did you mean {}?", names.join(" or ")),
+    }
+}
+
+fn flow_advice(error: &FlowError) -> String {
+    match error {
+        FlowError::TokenEndpoint { .. } => String::new(), // its Display already carries advice
+        FlowError::RefreshRejected => String::new(),
+        _ => match error_code(error).and_then(oauth_advice) {
+            Some(text) => format!(" ({text})"),
+            None => String::new(),
+        },
+    }
+}
+
+fn error_code(error: &FlowError) -> Option<&str> {
+    match error {
+        FlowError::AccessDenied => Some("access_denied"),
+        FlowError::DeviceExpired => Some("expired_token"),
+        _ => None,
+    }
+}
+
+fn sts_advice(error: &StsError) -> String {
+    error
+        .advice()
+        .map(|text| format!("\n  hint: {text}"))
+        .unwrap_or_default()
+}

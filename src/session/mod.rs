@@ -1,0 +1,332 @@
+//! "Credentials for profile P" (DESIGN §7, §10): cached credentials if still fresh, else the
+//! ID token (cache → refresh → login) exchanged with STS, chains followed, the result cached.
+//! This is the only module that composes config, idp, aws and cache; the CLI and the TUI both
+//! call it and learn what it is doing through [`SessionEvent`]s, so neither knows how a login
+//! works. It never prints.
+
+mod error;
+mod identity;
+pub mod naming;
+mod roles;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::UnboundedSender;
+
+pub use error::SessionError;
+
+use crate::cache::store::{CredentialEntry, Store, StoreLock, TokenEntry};
+use crate::config::{Config, Profile, ProfileKind};
+use crate::http;
+use crate::idp::flow::{
+    BrowserOpener, DevicePollPacing, Progress, ProviderRegistry, SystemBrowser,
+};
+
+/// How far a credentials request may go to get them.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// May a person be asked to log in (browser or device code)? `false` for background work
+    /// that must not pop up a browser.
+    pub interactive: bool,
+    /// Ignore cached credentials and tokens: a fresh login and a fresh role session.
+    pub force_login: bool,
+    /// Use the device grant even where a browser could open.
+    pub prefer_device: bool,
+    /// Start the browser (`$BROWSER`, else the system's); `false` only shows the URL.
+    pub open_browser: bool,
+    pub browser_timeout: Duration,
+    pub device_pacing: DevicePollPacing,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            interactive: true,
+            force_login: false,
+            prefer_device: false,
+            open_browser: true,
+            browser_timeout: crate::idp::callback::DEFAULT_TIMEOUT,
+            device_pacing: DevicePollPacing::default(),
+        }
+    }
+}
+
+/// What a credentials request is doing now, for a person to watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionEvent {
+    pub profile: String,
+    pub stage: Stage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for another runas (or another task) that is refreshing the same credentials.
+    WaitingForLock,
+    Discovering {
+        issuer: String,
+    },
+    RefreshingToken,
+    /// A login step: the browser URL, the device code, the code exchange.
+    Login(Progress),
+    AssumingRole {
+        role_arn: String,
+    },
+}
+
+/// Where the returned credentials came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Cache,
+    Exchanged,
+}
+
+/// A profile's credentials and how they were obtained.
+#[derive(Debug, Clone)]
+pub struct Obtained {
+    pub entry: CredentialEntry,
+    pub origin: Origin,
+}
+
+/// Looks up an environment variable; injected so tests need not change the process's.
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The credentials pipeline for one config file and one cache. Cheap to share behind an `Arc`.
+pub struct Session {
+    config: Arc<Config>,
+    store: Store,
+    providers: ProviderRegistry,
+    http: http::reqwest::Client,
+    opener: Arc<dyn BrowserOpener>,
+    env: EnvLookup,
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl Session {
+    /// A session reading the real environment and opening the system browser.
+    pub fn new(config: Arc<Config>, store: Store) -> Result<Self, SessionError> {
+        let http = http::idp_client(http::REQUEST_TIMEOUT)
+            .map_err(|e| SessionError::Http(e.to_string()))?;
+        Ok(Session {
+            config,
+            store,
+            providers: ProviderRegistry::new(http.clone()),
+            http,
+            opener: Arc::new(SystemBrowser),
+            env: Arc::new(|name| std::env::var(name).ok()),
+            clock: Utc::now,
+        })
+    }
+
+    pub fn with_opener(mut self, opener: Arc<dyn BrowserOpener>) -> Self {
+        self.opener = opener;
+        self
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// The profile, or a message naming the file and the closest names.
+    pub fn profile(&self, name: &str) -> Result<&Profile, SessionError> {
+        self.config
+            .profile(name)
+            .ok_or_else(|| SessionError::UnknownProfile {
+                name: name.to_owned(),
+                file: self.config.path.display().to_string(),
+                similar: similar_names(&self.config, name),
+            })
+    }
+
+    /// Credentials for `name`, from the cache while fresh, else obtained and cached.
+    pub async fn credentials(
+        &self,
+        name: &str,
+        options: &SessionOptions,
+        events: &UnboundedSender<SessionEvent>,
+    ) -> Result<Obtained, SessionError> {
+        let profile = self.profile(name)?;
+        if !profile.errors.is_empty() {
+            return Err(SessionError::InvalidProfile {
+                name: name.to_owned(),
+                issues: profile.errors.iter().map(ToString::to_string).collect(),
+            });
+        }
+        if !options.force_login {
+            if let Some(entry) = self.fresh_cached(name)? {
+                return Ok(Obtained {
+                    entry,
+                    origin: Origin::Cache,
+                });
+            }
+        }
+        // One exchange per profile at a time, across processes: whoever waited here finds the
+        // winner's credentials in the cache instead of repeating the exchange.
+        let _lock = self
+            .lock(name, &format!("credentials:{name}"), events)
+            .await?;
+        if !options.force_login {
+            if let Some(entry) = self.fresh_cached(name)? {
+                return Ok(Obtained {
+                    entry,
+                    origin: Origin::Cache,
+                });
+            }
+        }
+        let entry = self.exchange(profile, options, events).await?;
+        self.store
+            .put_credentials(&entry)
+            .map_err(|source| SessionError::Cache {
+                name: name.to_owned(),
+                source,
+            })?;
+        Ok(Obtained {
+            entry,
+            origin: Origin::Exchanged,
+        })
+    }
+
+    /// Cached credentials still fresh now, if any.
+    pub fn fresh_cached(&self, name: &str) -> Result<Option<CredentialEntry>, SessionError> {
+        let entry = self
+            .store
+            .credentials(name)
+            .map_err(|source| SessionError::Cache {
+                name: name.to_owned(),
+                source,
+            })?;
+        Ok(entry.filter(|entry| entry.is_fresh(self.now())))
+    }
+
+    /// The cached ID-token entry of a web-identity profile's IdP app, without any network.
+    pub fn cached_tokens(&self, profile: &Profile) -> Option<TokenEntry> {
+        let (issuer, client_id) = self.token_key_offline(profile)?;
+        self.store.tokens(&issuer, &client_id).ok().flatten()
+    }
+
+    /// Forgets a profile's credentials and the IdP tokens of its app; returns what went.
+    pub fn forget(&self, name: &str) -> Result<Forgotten, SessionError> {
+        let profile = self.profile(name)?;
+        let cache_error = |source| SessionError::Cache {
+            name: name.to_owned(),
+            source,
+        };
+        let credentials = self.store.remove_credentials(name).map_err(cache_error)?;
+        let tokens = match self.token_key_offline(profile) {
+            Some((issuer, client_id)) => self
+                .store
+                .remove_tokens(&issuer, &client_id)
+                .map_err(cache_error)?,
+            None => false,
+        };
+        Ok(Forgotten {
+            credentials,
+            tokens,
+        })
+    }
+
+    async fn exchange(
+        &self,
+        profile: &Profile,
+        options: &SessionOptions,
+        events: &UnboundedSender<SessionEvent>,
+    ) -> Result<CredentialEntry, SessionError> {
+        let unsupported = |reason: &str| SessionError::Unsupported {
+            name: profile.name.clone(),
+            reason: reason.to_owned(),
+        };
+        match profile.kind {
+            ProfileKind::WebIdentity | ProfileKind::TokenFile => {
+                let identity = self.web_identity_token(profile, options, events).await?;
+                self.assume_with_web_identity(profile, &identity, events)
+                    .await
+            }
+            ProfileKind::Chained => {
+                let source_name = profile.source_profile.as_deref().unwrap_or_default();
+                let source = Box::pin(self.credentials(source_name, options, events)).await?;
+                self.assume_from_source(profile, &source.entry, events)
+                    .await
+            }
+            ProfileKind::Sso => Err(unsupported(
+                "IAM Identity Center (sso_session) profiles are not handled by runas yet; use `aws sso login`",
+            )),
+            ProfileKind::Static => Err(unsupported(
+                "static keys are used as they are; runas has nothing to log in to",
+            )),
+            ProfileKind::Other => Err(unsupported(
+                "has neither web_identity_* keys with role_arn, a web_identity_token_file, nor a source_profile",
+            )),
+        }
+    }
+
+    /// Takes a cache lock on a blocking thread; reports the wait only if there is one.
+    async fn lock(
+        &self,
+        name: &str,
+        key: &str,
+        events: &UnboundedSender<SessionEvent>,
+    ) -> Result<StoreLock, SessionError> {
+        let cache_error = |source| SessionError::Cache {
+            name: name.to_owned(),
+            source,
+        };
+        if let Some(lock) = self.store.try_lock(key).map_err(cache_error)? {
+            return Ok(lock);
+        }
+        let _ = events.send(SessionEvent {
+            profile: name.to_owned(),
+            stage: Stage::WaitingForLock,
+        });
+        let store = self.store.clone();
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || store.lock(&key))
+            .await
+            .map_err(|err| SessionError::Task {
+                name: name.to_owned(),
+                reason: err.to_string(),
+            })?
+            .map_err(cache_error)
+    }
+
+    fn event(&self, events: &UnboundedSender<SessionEvent>, profile: &str, stage: Stage) {
+        // A watcher that went away must not stop the work.
+        let _ = events.send(SessionEvent {
+            profile: profile.to_owned(),
+            stage,
+        });
+    }
+}
+
+/// What `forget` removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forgotten {
+    pub credentials: bool,
+    pub tokens: bool,
+}
+
+/// Up to three profile names that look like `wanted` (shared prefix or containment).
+fn similar_names(config: &Config, wanted: &str) -> Vec<String> {
+    let wanted_lower = wanted.to_ascii_lowercase();
+    config
+        .profiles
+        .iter()
+        .map(|p| p.name.as_str())
+        .filter(|name| {
+            let lower = name.to_ascii_lowercase();
+            lower.contains(&wanted_lower)
+                || wanted_lower.contains(&lower)
+                || lower.get(..3) == wanted_lower.get(..3)
+        })
+        .take(3)
+        .map(str::to_owned)
+        .collect()
+}

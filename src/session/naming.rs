@@ -1,0 +1,103 @@
+//! Role session names (DESIGN §5): `role_session_name` if set, else who logged in — the
+//! token's `email`, `preferred_username` or `sub` — made to fit STS's `[\w+=,.@-]{2,64}`.
+
+/// A name STS accepts, built from `wanted`: disallowed characters become `-`, the result is cut
+/// to 64 characters and padded to at least 2.
+pub fn sanitize(wanted: &str) -> String {
+    let mut name: String = wanted
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.len() < 2 {
+        name = format!("runas-{name}");
+    }
+    name
+}
+
+/// The claims of a JWT payload, read without verification: only for naming a session from a
+/// workload token that STS itself verifies. Never used for a trust decision.
+pub fn unverified_claims(token: &str) -> Option<serde_json::Value> {
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(&base64url_decode(payload)?).ok()
+}
+
+/// The identity to name a session after, from token claims.
+pub fn from_claims(
+    email: Option<&str>,
+    preferred_username: Option<&str>,
+    sub: Option<&str>,
+) -> String {
+    let wanted = email
+        .or(preferred_username)
+        .or(sub)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("runas");
+    sanitize(wanted)
+}
+
+/// Unpadded base64url (RFC 4648 §5), as JWTs use it.
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for byte in text.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            b'=' => continue,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fit_the_sts_pattern() {
+        assert_eq!(sanitize("alice@example.test"), "alice@example.test");
+        assert_eq!(sanitize("Alice Smith/ops"), "Alice-Smith-ops");
+        assert_eq!(sanitize("a"), "runas-a");
+        assert_eq!(sanitize(&"x".repeat(100)).len(), 64);
+    }
+
+    #[test]
+    fn claims_prefer_email_then_username_then_sub() {
+        assert_eq!(
+            from_claims(Some("a@b.c"), Some("alice"), Some("sub")),
+            "a@b.c"
+        );
+        assert_eq!(from_claims(None, Some("alice"), Some("sub")), "alice");
+        assert_eq!(from_claims(None, None, Some("0oa1")), "0oa1");
+        assert_eq!(from_claims(None, None, None), "runas");
+    }
+
+    #[test]
+    fn unverified_claims_read_a_jwt_payload() {
+        // {"sub":"system:serviceaccount:ns:app","email":"x@y.z"}
+        let payload = "eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6YXBwIiwiZW1haWwiOiJ4QHkueiJ9";
+        let claims = unverified_claims(&format!("h.{payload}.s")).unwrap();
+        assert_eq!(claims["email"], "x@y.z");
+        assert_eq!(claims["sub"], "system:serviceaccount:ns:app");
+        assert!(unverified_claims("not a jwt").is_none());
+    }
+}
