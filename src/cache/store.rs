@@ -319,11 +319,11 @@ fn tighten_file(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(metadata) = fs::metadata(path) {
-            if metadata.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(path = %path.display(), "cache file was readable by others; permissions set to 0600");
-                let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
-            }
+        if let Ok(metadata) = fs::metadata(path)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %path.display(), "cache file was readable by others; permissions set to 0600");
+            let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
         }
     }
     #[cfg(not(unix))]

@@ -51,14 +51,15 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
             (detection, false)
         }
     };
-    if !from_cache && args.provider.is_none() {
-        if let Some(cache) = cache.as_mut() {
-            cache.put(&url, detection.clone(), now);
-            // The answer is already in hand; a cache that cannot be written only costs a probe
-            // next time, so it is reported, not fatal.
-            if let Err(err) = cache.save() {
-                eprintln!("runas: warning: detection not cached: {err}");
-            }
+    if !from_cache
+        && args.provider.is_none()
+        && let Some(cache) = cache.as_mut()
+    {
+        cache.put(&url, detection.clone(), now);
+        // The answer is already in hand; a cache that cannot be written only costs a probe
+        // next time, so it is reported, not fatal.
+        if let Err(err) = cache.save() {
+            eprintln!("runas: warning: detection not cached: {err}");
         }
     }
     let text = if args.json {

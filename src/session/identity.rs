@@ -165,13 +165,13 @@ impl Session {
             || web.flow == Flow::Device
             || web.device_only.is_some()
             || settings.redirect_uri.is_none();
-        if !device && options.open_browser {
-            if let Err(reason) = flow::SystemBrowser.can_open() {
-                if provider.supports_device_flow() {
-                    tracing::info!(profile = %name, "no browser can open here ({reason}); using the device flow");
-                    device = true;
-                }
-            }
+        if !device
+            && options.open_browser
+            && let Err(reason) = flow::SystemBrowser.can_open()
+            && provider.supports_device_flow()
+        {
+            tracing::info!(profile = %name, "no browser can open here ({reason}); using the device flow");
+            device = true;
         }
         let result = if device {
             flow::device_login(provider, settings, &progress, options.device_pacing).await

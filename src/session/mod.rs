@@ -161,26 +161,26 @@ impl Session {
                 issues: profile.errors.iter().map(ToString::to_string).collect(),
             });
         }
-        if !options.force_login {
-            if let Some(entry) = self.fresh_cached(name)? {
-                return Ok(Obtained {
-                    entry,
-                    origin: Origin::Cache,
-                });
-            }
+        if !options.force_login
+            && let Some(entry) = self.fresh_cached(name)?
+        {
+            return Ok(Obtained {
+                entry,
+                origin: Origin::Cache,
+            });
         }
         // One exchange per profile at a time, across processes: whoever waited here finds the
         // winner's credentials in the cache instead of repeating the exchange.
         let _lock = self
             .lock(name, &format!("credentials:{name}"), events)
             .await?;
-        if !options.force_login {
-            if let Some(entry) = self.fresh_cached(name)? {
-                return Ok(Obtained {
-                    entry,
-                    origin: Origin::Cache,
-                });
-            }
+        if !options.force_login
+            && let Some(entry) = self.fresh_cached(name)?
+        {
+            return Ok(Obtained {
+                entry,
+                origin: Origin::Cache,
+            });
         }
         let entry = self.exchange(profile, options, events).await?;
         self.store
