@@ -32,6 +32,86 @@ pub enum Command {
     List(ListArgs),
     /// Detect which identity provider serves a URL and the issuer it normalises to
     Detect(DetectArgs),
+    /// Log in to a profile's identity provider and assume its role (cached while fresh)
+    Login(LoginArgs),
+    /// Print the profile's credentials as AWS credential_process JSON (for ~/.aws/config)
+    #[command(name = "credential-process")]
+    CredentialProcess(ProfileArgs),
+    /// Print export lines for the profile's credentials: eval "$(runas env PROFILE)"
+    Env(EnvArgs),
+    /// Run a command with the profile's credentials; its exit status is passed through
+    Exec(ExecArgs),
+    /// Start $SHELL with the profile's credentials
+    Shell(ShellArgs),
+    /// Forget cached credentials and IdP tokens
+    Logout(LogoutArgs),
+    /// Show each profile's cached ID token and credentials (never the secrets)
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Profile name, as in [profile NAME]
+    pub profile: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Profile name, as in [profile NAME]
+    pub profile: String,
+    /// Use the device flow (a code to enter on any device) instead of the browser
+    #[arg(long)]
+    pub device: bool,
+    /// Do not start a browser; show the URL to open by hand
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Log in again even when cached credentials and tokens are still valid
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Profile name, as in [profile NAME]
+    pub profile: String,
+    /// sh (bash, zsh), fish, powershell, json or dotenv [default: from $SHELL]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Profile name, as in [profile NAME]
+    pub profile: String,
+    /// The command and its arguments, after --
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// Profile name, as in [profile NAME]
+    pub profile: String,
+    /// Start the shell even inside another runas shell
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Profile whose credentials and IdP login to forget
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub profile: Option<String>,
+    /// Forget every cached credential and IdP login
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print one JSON array, one object per profile
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

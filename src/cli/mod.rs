@@ -3,9 +3,12 @@
 //! stderr and the exit codes, and it is the one place `anyhow` is used.
 
 pub mod args;
+mod credentials;
 mod detect;
 mod list;
 mod output;
+mod session_io;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +28,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::List(args) => list::run(&config_path(cli.config)?, &args),
         Command::Detect(args) => detect::run(&args),
+        Command::Login(args) => credentials::login(&config_path(cli.config)?, &args),
+        Command::CredentialProcess(args) => {
+            credentials::credential_process(&config_path(cli.config)?, &args)
+        }
+        Command::Env(args) => credentials::env(&config_path(cli.config)?, &args),
+        Command::Exec(args) => credentials::exec(&config_path(cli.config)?, &args),
+        Command::Shell(args) => credentials::shell(&config_path(cli.config)?, &args),
+        Command::Logout(args) => status::logout(&config_path(cli.config)?, &args),
+        Command::Status(args) => status::status(&config_path(cli.config)?, &args),
     }
 }
 

@@ -1,0 +1,116 @@
+//! What the credential subcommands share: opening the config and cache into a
+//! [`Session`], and telling the person what a login needs from them. Prompts (the browser
+//! URL, the device code) go to stderr, and also to `/dev/tty` when stderr is captured (as it
+//! is under the AWS CLI's `credential_process`), never to stdout, which carries only the
+//! requested output.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+
+use crate::cache::{self, store::Store};
+use crate::config;
+use crate::idp::flow::Progress;
+use crate::session::{Obtained, Session, SessionEvent, SessionOptions, Stage};
+
+/// The session over the config file at `path` and the user's cache directory.
+pub fn open_session(config_path: &Path) -> anyhow::Result<Session> {
+    let config = config::load(config_path)
+        .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
+    let dir = cache::dir().context("cannot find the cache directory")?;
+    Ok(Session::new(Arc::new(config), Store::new(dir))?)
+}
+
+/// Runs the credentials pipeline for `profile`, showing prompts as they come.
+pub async fn obtain(
+    session: &Session,
+    profile: &str,
+    options: &SessionOptions,
+) -> anyhow::Result<Obtained> {
+    let (events, mut receiver) = mpsc::unbounded_channel();
+    let printer = tokio::spawn(async move {
+        let mut terminal = Terminal::open();
+        while let Some(event) = receiver.recv().await {
+            if let Some(text) = describe(&event) {
+                terminal.say(&text);
+            }
+        }
+    });
+    let result = session.credentials(profile, options, &events).await;
+    drop(events);
+    // The printer ends when the sender is gone; a failed print must not hide the result.
+    let _ = printer.await;
+    Ok(result?)
+}
+
+/// The text a person needs for an event; `None` for steps that need nothing from them.
+fn describe(event: &SessionEvent) -> Option<String> {
+    let profile = &event.profile;
+    match &event.stage {
+        Stage::WaitingForLock => Some(format!(
+            "runas: {profile}: waiting for another runas that is refreshing these credentials"
+        )),
+        Stage::Login(Progress::OpenBrowser { url }) => Some(format!(
+            "runas: {profile}: opening the browser to log in; if it does not open, visit:\n  {url}"
+        )),
+        Stage::Login(Progress::BrowserUnavailable { reason, url }) => Some(format!(
+            "runas: {profile}: no browser opened ({reason}); to log in, visit:\n  {url}"
+        )),
+        Stage::Login(Progress::DeviceCode {
+            user_code,
+            verification_uri,
+            verification_uri_complete,
+            expires_in,
+        }) => {
+            let mut text = format!(
+                "runas: {profile}: to log in, visit {verification_uri} and enter the code {user_code}"
+            );
+            if let Some(complete) = verification_uri_complete {
+                text.push_str(&format!("\n  or open {complete}"));
+            }
+            text.push_str(&format!(
+                "\n  (the code expires in {} minutes)",
+                expires_in.as_secs().div_ceil(60)
+            ));
+            Some(text)
+        }
+        other => {
+            tracing::debug!(profile = %profile, stage = ?other, "session stage");
+            None
+        }
+    }
+}
+
+/// Where prompts go: stderr, plus the controlling terminal when stderr is not one.
+struct Terminal {
+    tty: Option<std::fs::File>,
+}
+
+impl Terminal {
+    fn open() -> Self {
+        let tty = if std::io::stderr().is_terminal() {
+            None
+        } else {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(tty_path())
+                .ok()
+        };
+        Terminal { tty }
+    }
+
+    fn say(&mut self, text: &str) {
+        // Prompts are best effort: a closed stderr must not abort a login in progress.
+        let _ = writeln!(std::io::stderr(), "{text}");
+        if let Some(tty) = &mut self.tty {
+            let _ = writeln!(tty, "{text}");
+        }
+    }
+}
+
+fn tty_path() -> &'static str {
+    if cfg!(windows) { "CONOUT$" } else { "/dev/tty" }
+}
