@@ -7,9 +7,14 @@
 // Each test crate compiles this module on its own and uses only part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod cli;
 pub mod login;
 pub mod peers;
 pub mod raw_http;
 
+pub use cli::{
+    BrowserMode, RunOutput, RunasHome, Running, count, free_callback_uri, idp_defaults, read_json,
+    wait_until,
+};
 pub use login::{ScriptedLogin, follow_authorization, scripted_login};
 pub use peers::{ACCOUNT_ID, PUBLIC_CLIENT_ID, PeerOptions, Peers};

@@ -1,0 +1,355 @@
+//! Running the real `runas` binary against the peers, the way a person or the AWS CLI would:
+//! [`RunasHome`] is one user's world (a temp `HOME`, an AWS config file, a cache directory, a
+//! scripted `$BROWSER`), and every run starts from a cleared environment holding only what the
+//! test chose, so nothing of the developer's AWS setup can leak in. Runs have deadlines and are
+//! killed by PID when they overstay; waits poll a condition, never sleep a fixed time. It owns
+//! no peer and no runas code, and only ever points runas at 127.0.0.1.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::peers::{Peers, peers_dir};
+
+/// Longer than any login the peers need (a device flow polls every 5 s).
+pub const RUN_DEADLINE: Duration = Duration::from_secs(60);
+
+/// What a finished run of runas (or any child) left behind.
+#[derive(Debug)]
+pub struct RunOutput {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl RunOutput {
+    /// Panics with both streams unless the run exited 0.
+    pub fn succeeded(self, what: &str) -> RunOutput {
+        assert!(
+            self.status.success(),
+            "{what} failed ({}):\nstdout: {}\nstderr: {}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Panics unless the run exited non-zero.
+    pub fn failed(self, what: &str) -> RunOutput {
+        assert!(
+            !self.status.success(),
+            "{what} should have failed:\nstdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// How the scripted browser (`tests/browser/browser.py`) behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrowserMode {
+    /// Follow the IdP, fill its login and consent forms as alice, deliver the callback.
+    Login,
+    /// First send forged callbacks (wrong state, wrong path, no code, foreign Host), then the
+    /// real one, then replay it; the statuses go to the report file.
+    Forge,
+}
+
+/// One user's runas world: temp `HOME`, config file, cache dir, and the variables of every run.
+pub struct RunasHome {
+    home: tempfile::TempDir,
+    vars: BTreeMap<String, String>,
+}
+
+impl RunasHome {
+    /// A home whose runs reach the AWS peer through `AWS_ENDPOINT_URL_STS` and log in through the
+    /// scripted browser in [`BrowserMode::Login`]. Write the config with [`Self::write_config`].
+    pub fn new(peers: &Peers) -> RunasHome {
+        let home = tempfile::Builder::new()
+            .prefix("runas-home-")
+            .tempdir()
+            .expect("temp HOME");
+        let mut runas_home = RunasHome {
+            home,
+            vars: BTreeMap::new(),
+        };
+        let config = runas_home.config_path();
+        let cache = runas_home.cache_dir();
+        for (name, value) in [
+            ("HOME", runas_home.path().display().to_string()),
+            ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
+            ("AWS_CONFIG_FILE", config.display().to_string()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            ("AWS_ENDPOINT_URL_STS", peers.aws_endpoint()),
+            ("RUNAS_CACHE_DIR", cache.display().to_string()),
+            ("NO_PROXY", "*".to_owned()),
+        ] {
+            runas_home.set(name, &value);
+        }
+        runas_home.use_browser(BrowserMode::Login);
+        runas_home
+    }
+
+    pub fn path(&self) -> &Path {
+        self.home.path()
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path().join("aws-config")
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.path().join("runas-cache")
+    }
+
+    /// Where the scripted browser appends one JSON line per page visit it was asked to report.
+    pub fn browser_report(&self) -> PathBuf {
+        self.path().join("browser-report.jsonl")
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_owned(), value.to_owned());
+    }
+
+    pub fn remove(&mut self, name: &str) {
+        self.vars.remove(name);
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.config_path(), text).expect("write the AWS config file");
+    }
+
+    /// Points `$BROWSER` at a wrapper that runs the scripted browser in `mode` with the peers'
+    /// Python (stdlib only; the venv's interpreter needs no pyenv shim and so no real HOME).
+    pub fn use_browser(&mut self, mode: BrowserMode) {
+        let wrapper = self.path().join(match mode {
+            BrowserMode::Login => "browser-login",
+            BrowserMode::Forge => "browser-forge",
+        });
+        let mode_name = match mode {
+            BrowserMode::Login => "login",
+            BrowserMode::Forge => "forge",
+        };
+        let script = format!(
+            "#!/bin/sh\nBROWSER_MODE={mode_name} BROWSER_REPORT='{}' exec '{}' '{}' \"$@\"\n",
+            self.browser_report().display(),
+            python().display(),
+            browser_script().display()
+        );
+        write_executable(&wrapper, &script);
+        self.set("BROWSER", &wrapper.display().to_string());
+    }
+
+    /// `runas ARGS` with exactly this home's variables.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(runas_binary());
+        command
+            .args(args)
+            .env_clear()
+            .envs(&self.vars)
+            .current_dir(self.path())
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `runas ARGS` to the end (at most [`RUN_DEADLINE`]).
+    pub fn run(&self, args: &[&str]) -> RunOutput {
+        run_to_end(self.command(args), RUN_DEADLINE)
+    }
+
+    /// Runs `runas ARGS` and panics unless it succeeds.
+    pub fn run_ok(&self, args: &[&str]) -> RunOutput {
+        self.run(args)
+            .succeeded(&format!("runas {}", args.join(" ")))
+    }
+
+    /// `runas status --json` as a map from profile name to its row.
+    pub fn status(&self) -> BTreeMap<String, Value> {
+        let rows = self.run_ok(&["status", "--json"]).json();
+        rows.as_array()
+            .expect("status --json is an array")
+            .iter()
+            .map(|row| {
+                (
+                    row["name"].as_str().expect("a name").to_owned(),
+                    row.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// The cache files under `kind` (`tokens`, `credentials`, `locks`), sorted.
+    pub fn cache_files(&self, kind: &str) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(self.cache_dir().join(kind)) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .map(|entry| entry.expect("a directory entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The credentials cache file of `profile` (`credentials/credentials_PROFILE-HASH.json`).
+    pub fn credentials_file(&self, profile: &str) -> PathBuf {
+        let prefix = format!("credentials_{profile}-");
+        let found: Vec<PathBuf> = self
+            .cache_files("credentials")
+            .into_iter()
+            .filter(|path| {
+                path.file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with(&prefix))
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "credentials files of {profile}: {found:?}");
+        found.into_iter().next().expect("one file")
+    }
+
+    /// The only tokens cache file's `entry`.
+    pub fn token_entry(&self) -> Value {
+        let files = self.cache_files("tokens");
+        assert_eq!(files.len(), 1, "token files: {files:?}");
+        read_json(&files[0])["entry"].clone()
+    }
+
+    pub fn credentials_entry(&self, profile: &str) -> Value {
+        read_json(&self.credentials_file(profile))["entry"].clone()
+    }
+}
+
+/// `[default]` for the peers' IdP and its public client; profiles inherit it.
+pub fn idp_defaults(peers: &Peers) -> String {
+    format!(
+        "[default]\nweb_identity_auth_url = {}\nweb_identity_client_id = runas-cli\n\
+         web_identity_provider = oidc\n\n",
+        peers.issuer()
+    )
+}
+
+/// A callback URI on a port that was free a moment ago.
+pub fn free_callback_uri() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free loopback port");
+    let port = listener.local_addr().expect("bound address").port();
+    format!("http://127.0.0.1:{port}/callback")
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+pub fn runas_binary() -> &'static str {
+    env!("CARGO_BIN_EXE_runas")
+}
+
+pub fn python() -> PathBuf {
+    peers_dir().join("venv").join("bin").join("python")
+}
+
+pub fn browser_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("browser")
+        .join("browser.py")
+}
+
+pub fn write_executable(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).expect("write a script");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).expect("chmod a script");
+}
+
+/// The sum of the counters whose key starts with `prefix` (e.g. `"GET /auth"`).
+pub fn count(stats: &BTreeMap<String, u64>, prefix: &str) -> u64 {
+    stats
+        .iter()
+        .filter(|(key, _)| key.starts_with(prefix))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// Polls `condition` every 20 ms until it holds; panics with `what` after `deadline`.
+pub fn wait_until(what: &str, deadline: Duration, mut condition: impl FnMut() -> bool) {
+    let give_up = Instant::now() + deadline;
+    while !condition() {
+        assert!(
+            Instant::now() < give_up,
+            "gave up after {deadline:?} waiting until {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A spawned child whose output is collected on threads, so neither pipe can fill up.
+pub struct Running {
+    child: Child,
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Running {
+    pub fn spawn(mut command: Command) -> Running {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {command:?}: {e}"));
+        let stdout = drain(child.stdout.take().expect("piped stdout"));
+        let stderr = drain(child.stderr.take().expect("piped stderr"));
+        Running {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Waits for the exit; kills the child (by its PID) and panics when `deadline` passes first.
+    pub fn finish(mut self, deadline: Duration) -> RunOutput {
+        let give_up = Instant::now() + deadline;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for a child") {
+                break status;
+            }
+            if Instant::now() > give_up {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                let stderr = self.stderr.join().unwrap_or_default();
+                panic!("still running after {deadline:?}, killed; stderr:\n{stderr}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        RunOutput {
+            status,
+            stdout: self.stdout.join().expect("stdout reader"),
+            stderr: self.stderr.join().expect("stderr reader"),
+        }
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+pub fn run_to_end(command: Command, deadline: Duration) -> RunOutput {
+    Running::spawn(command).finish(deadline)
+}
