@@ -155,7 +155,12 @@ impl RunasHome {
 
     /// `runas ARGS` with exactly this home's variables.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(runas_binary());
+        self.program(runas_binary(), args)
+    }
+
+    /// Any `program ARGS` (the AWS CLI, a shell) in the same clean environment as runas.
+    pub fn program(&self, program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Command {
+        let mut command = Command::new(program);
         command
             .args(args)
             .env_clear()
