@@ -30,6 +30,18 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AW
 phase "installing the test peers"
 tests/peers/install.sh
 
+# tests/cli_handoff.rs drives the AWS CLI v2 (/usr/bin/aws) and tests/shell_exports.rs real fish
+# and zsh; both skip with a note when these are absent. Only root on apt systems installs them.
+missing_tools=""
+[ -x /usr/bin/aws ] || missing_tools="$missing_tools awscli"
+command -v fish >/dev/null || missing_tools="$missing_tools fish"
+command -v zsh >/dev/null || missing_tools="$missing_tools zsh"
+if [ -n "$missing_tools" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  phase "installing$missing_tools"
+  # shellcheck disable=SC2086 # one word per package
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing_tools
+fi
+
 phase "compiling"
 cargo build --all-targets
 cargo test --no-run

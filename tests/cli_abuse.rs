@@ -9,66 +9,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::cli::public_client_id_token;
 use common::{
-    BrowserMode, PeerOptions, Peers, RunasHome, count, free_callback_uri, idp_defaults, raw_http,
-    scripted_login, wait_until,
+    BrowserMode, PeerOptions, Peers, RunasHome, count, free_callback_uri, idp_defaults, wait_until,
 };
-
-/// Logs in at the IdP as alice for the public client and returns the ID token and its `exp`.
-async fn id_token(peers: &Peers) -> (String, chrono::DateTime<chrono::Utc>) {
-    let redirect_uri = "http://127.0.0.1:8090/callback";
-    let login = scripted_login(&peers.issuer(), "runas-cli", redirect_uri).await;
-    let idp_port: u16 = peers
-        .issuer()
-        .rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok())
-        .expect("the issuer's port");
-    let answer = raw_http::post_form(
-        idp_port,
-        "/token",
-        &[],
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &login.code),
-            ("redirect_uri", redirect_uri),
-            ("code_verifier", login.pkce_verifier.secret()),
-            ("client_id", "runas-cli"),
-        ],
-    )
-    .expect("token exchange");
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    let tokens: serde_json::Value = serde_json::from_str(&answer.body).expect("JSON tokens");
-    let token = tokens["id_token"].as_str().expect("an id_token").to_owned();
-    let payload = token.split('.').nth(1).expect("a JWT payload");
-    let claims = decode_base64url(payload);
-    let claims: serde_json::Value = serde_json::from_slice(&claims).expect("JSON claims");
-    let exp = claims["exp"].as_i64().expect("exp");
-    let exp = chrono::DateTime::from_timestamp(exp, 0).expect("a time");
-    (token, exp)
-}
-
-fn decode_base64url(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => panic!("not base64url: {c}"),
-    };
-    let sextets: Vec<u8> = text.bytes().map(value).collect();
-    let mut bytes = Vec::new();
-    for chunk in sextets.chunks(4) {
-        let bits = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, s)| acc | u32::from(*s) << (18 - 6 * i));
-        let [_, a, b, c] = bits.to_be_bytes();
-        bytes.extend_from_slice(&[a, b, c][..chunk.len() - 1]);
-    }
-    bytes
-}
 
 #[test]
 fn sts_refusing_the_audience_is_explained() {
@@ -119,7 +63,7 @@ async fn sts_refusing_an_expired_token_says_to_log_in_again() {
             .id_token_ttl(1),
     );
     let role = peers.create_role("workload", Duration::from_secs(3600));
-    let (token, expires_at) = id_token(&peers).await;
+    let (token, expires_at) = public_client_id_token(&peers).await;
     wait_until(
         "the 1 s ID token has expired",
         Duration::from_secs(10),

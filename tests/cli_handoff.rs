@@ -104,11 +104,10 @@ fn the_aws_cli_gets_credentials_through_credential_process_and_then_from_the_cac
     ));
     let caller_identity = || {
         let endpoint = peers.aws_endpoint();
-        let aws_cli = home.program(
+        let mut aws_cli = home.program(
             AWS_CLI,
             &["sts", "get-caller-identity", "--profile", "from-runas"],
         );
-        let mut aws_cli = aws_cli;
         aws_cli.args(["--endpoint-url", &endpoint, "--output", "json"]);
         let started = Instant::now();
         let output = run_to_end(aws_cli, RUN_DEADLINE).succeeded("aws sts get-caller-identity");

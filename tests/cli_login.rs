@@ -12,11 +12,8 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::cli::{RUN_DEADLINE, python, run_to_end};
-use common::{
-    PeerOptions, Peers, RunasHome, count, free_callback_uri, idp_defaults, raw_http,
-    scripted_login, wait_until,
-};
+use common::cli::{RUN_DEADLINE, browser_script, public_client_id_token, python, run_to_end};
+use common::{PeerOptions, Peers, RunasHome, count, free_callback_uri, idp_defaults, wait_until};
 
 fn web_profile(callback: &str, role_arn: &str) -> String {
     format!(
@@ -118,7 +115,7 @@ fn device_login_completes_once_the_code_is_confirmed() {
 
     let mut browser = std::process::Command::new(python());
     browser
-        .arg(common::cli::browser_script())
+        .arg(browser_script())
         .arg(&complete_uri)
         .env("BROWSER_MODE", "device")
         .env("BROWSER_REPORT", home.browser_report());
@@ -262,34 +259,11 @@ async fn a_token_file_profile_needs_no_idp_request() {
     // IdP's counters: this one checks no token, so every IdP request would be runas's.
     let peers = Peers::start(PeerOptions::default().auto_login("alice"));
     let role = peers.create_role("workload", Duration::from_secs(3600));
-    let redirect_uri = "http://127.0.0.1:8090/callback";
-    let login = scripted_login(&peers.issuer(), "runas-cli", redirect_uri).await;
-    let idp_port: u16 = peers
-        .issuer()
-        .rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok())
-        .expect("the issuer's port");
-    let answer = raw_http::post_form(
-        idp_port,
-        "/token",
-        &[],
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &login.code),
-            ("redirect_uri", redirect_uri),
-            ("code_verifier", login.pkce_verifier.secret()),
-            ("client_id", "runas-cli"),
-        ],
-    )
-    .expect("token exchange");
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    let tokens: serde_json::Value = serde_json::from_str(&answer.body).expect("JSON tokens");
-    let id_token = tokens["id_token"].as_str().expect("an id_token");
+    let (id_token, _) = public_client_id_token(&peers).await;
 
     let home = RunasHome::new(&peers);
     let token_file = home.path().join("web-identity-token");
-    std::fs::write(&token_file, id_token).expect("write the token file");
+    std::fs::write(&token_file, &id_token).expect("write the token file");
     home.write_config(&format!(
         "[profile workload]\nweb_identity_token_file = {}\nrole_arn = {role}\nregion = us-east-1\n",
         token_file.display()

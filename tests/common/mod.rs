@@ -1,8 +1,10 @@
 //! The integration-test harness every `tests/*.rs` shares through `mod common;`: the loopback
 //! peers of `tests/peers/` (an OpenID provider and an AWS peer) started on free ports and
-//! stopped by PID ([`Peers`]), and a scripted browser login for an IdP in auto-login mode
-//! ([`scripted_login`]). It owns nothing of runas itself and never talks to anything but
-//! 127.0.0.1. Install the peers with `tests/peers/install.sh` (scripts/test.sh does it).
+//! stopped by PID ([`Peers`]), a scripted browser login for an IdP in auto-login mode
+//! ([`scripted_login`]), and the real `runas` binary run in a clean environment ([`RunasHome`],
+//! with `tests/browser/browser.py` as its `$BROWSER`). It owns nothing of runas itself and
+//! never talks to anything but 127.0.0.1. Install the peers with `tests/peers/install.sh`
+//! (scripts/test.sh does it).
 
 // Each test crate compiles this module on its own and uses only part of it.
 #![allow(dead_code, unused_imports)]
