@@ -219,6 +219,13 @@ fn the_cache_is_private_and_survives_a_corrupt_file() {
     let repaired = common::read_json(&home.credentials_file("web"));
     assert_eq!(repaired["entry"]["profile"], "web", "{repaired}");
     assert_eq!(mode(&home.credentials_file("web")), 0o600);
+
+    // A garbage login cache means logging in again (the scripted browser does), not an error.
+    let tokens = home.cache_files("tokens");
+    std::fs::write(&tokens[0], b"]]] garbage").expect("corrupt the tokens file");
+    std::fs::remove_file(home.credentials_file("web")).expect("remove the credentials");
+    home.run_ok(&["credential-process", "web"]);
+    assert_eq!(home.token_entry()["email"], "alice@example.test");
 }
 
 #[test]
