@@ -1,8 +1,8 @@
-//! The login flows against a real OpenID provider (the `oidc-provider` peer, started with
-//! `IDP_AUTO_LOGIN=alice`). For now the issuer comes from `RUNAS_TEST_ISSUER` (e.g.
-//! `http://127.0.0.1:9411`) and every test is skipped with a note when it is unset; the peers
-//! harness takes over after the merge. The confidential-client test needs port 8090 free,
-//! because that client's redirect URI must match exactly.
+//! The login flows against a real OpenID provider: the `oidc-provider` peer, started by the
+//! harness with `IDP_AUTO_LOGIN=alice`, one per test. The confidential client's redirect URI
+//! must match exactly, so its test registers a free loopback port with the IdP first.
+
+mod common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,14 +20,11 @@ use tokio::sync::mpsc;
 const SCOPES: &str = "openid offline_access profile email";
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-fn issuer() -> Option<Url> {
-    match std::env::var("RUNAS_TEST_ISSUER") {
-        Ok(issuer) => Some(Url::parse(&issuer).expect("RUNAS_TEST_ISSUER is a URL")),
-        Err(_) => {
-            eprintln!("skipped: set RUNAS_TEST_ISSUER to an oidc-provider peer in auto-login mode");
-            None
-        }
-    }
+/// Fresh peers (auto-login as alice) and their issuer; the peers stop when the value drops.
+fn start(options: common::PeerOptions) -> (common::Peers, Url) {
+    let peers = common::Peers::start(options.auto_login("alice"));
+    let issuer = Url::parse(&peers.issuer()).expect("the harness issuer is a URL");
+    (peers, issuer)
 }
 
 fn http() -> reqwest::Client {
@@ -48,12 +45,17 @@ fn public_client(issuer: &Url) -> ClientSettings {
     }
 }
 
-fn confidential_client(issuer: &Url, auth_method: TokenAuthMethod, secret: &str) -> ClientSettings {
+fn confidential_client(
+    issuer: &Url,
+    auth_method: TokenAuthMethod,
+    secret: &str,
+    redirect_uri: &str,
+) -> ClientSettings {
     ClientSettings {
         client_id: "runas-confidential".into(),
         client_secret: Some(Secret::new(secret)),
         auth_method,
-        redirect_uri: Some(Url::parse("http://127.0.0.1:8090/callback").unwrap()),
+        redirect_uri: Some(Url::parse(redirect_uri).unwrap()),
         ..public_client(issuer)
     }
 }
@@ -204,7 +206,7 @@ fn assert_alice(tokens: &Tokens, issuer: &Url, client_id: &str) {
 
 #[tokio::test]
 async fn browser_login_then_refresh_rotates_and_rejects_the_old_token() {
-    let Some(issuer) = issuer() else { return };
+    let (_peers, issuer) = start(common::PeerOptions::default());
     let settings = public_client(&issuer);
     let (result, events, opened) = browser(&settings).await;
     let tokens = result.unwrap();
@@ -252,7 +254,7 @@ async fn browser_login_then_refresh_rotates_and_rejects_the_old_token() {
 
 #[tokio::test]
 async fn device_login_completes_while_the_flow_polls() {
-    let Some(issuer) = issuer() else { return };
+    let (_peers, issuer) = start(common::PeerOptions::default());
     let settings = public_client(&issuer);
     let registry = ProviderRegistry::new(http());
     let provider = registry.get(&issuer).await.unwrap();
@@ -328,13 +330,15 @@ fn xsrf(page: &str) -> String {
 
 #[tokio::test]
 async fn confidential_client_with_basic_and_post_auth() {
-    let Some(issuer) = issuer() else { return };
-    // Sequential on purpose: both need the exact redirect port 8090.
+    let redirect_uri = common::free_callback_uri();
+    let (_peers, issuer) = start(common::PeerOptions::default().extra_redirect_uri(&redirect_uri));
+    // Sequential on purpose: both use the one registered redirect port.
     for method in [
         TokenAuthMethod::ClientSecretBasic,
         TokenAuthMethod::ClientSecretPost,
     ] {
-        let settings = confidential_client(&issuer, method, "runas-confidential-secret");
+        let settings =
+            confidential_client(&issuer, method, "runas-confidential-secret", &redirect_uri);
         let (result, _, _) = browser(&settings).await;
         let tokens = result.unwrap_or_else(|err| panic!("{method:?}: {err}"));
         assert_alice(&tokens, &issuer, "runas-confidential");
@@ -347,7 +351,7 @@ async fn confidential_client_with_basic_and_post_auth() {
                 .is_ok()
         );
 
-        let wrong = confidential_client(&issuer, method, "wrong-secret");
+        let wrong = confidential_client(&issuer, method, "wrong-secret", &redirect_uri);
         let err = flow::refresh(&provider, &wrong, &refresh_token)
             .await
             .unwrap_err();
@@ -362,7 +366,7 @@ async fn confidential_client_with_basic_and_post_auth() {
 
 #[tokio::test]
 async fn discovery_is_cached_and_failures_name_the_issuer() {
-    let Some(issuer) = issuer() else { return };
+    let (_peers, issuer) = start(common::PeerOptions::default());
     let registry = ProviderRegistry::new(http());
     let (a, b) = tokio::join!(registry.get(&issuer), registry.get(&issuer));
     assert!(
