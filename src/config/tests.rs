@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! Whole-file behaviour of [`super::parse`]: kinds, inheritance, tolerance, issue texts.
 
 use std::path::Path;

@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! Quoting rules checked against small readers written from each format's specification, plus
 //! the exact text of every format. Real shells read the same lines in `tests/shell_exports.rs`.
 

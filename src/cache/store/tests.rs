@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+
 use super::*;
 
 fn at(seconds: i64) -> DateTime<Utc> {

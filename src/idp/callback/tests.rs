@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! Unit tests for the listener that need its private parts (the read deadline) or check
 //! `bind`'s refusals; the end-to-end behaviour over TCP is in `tests/callback_listener.rs`.
 

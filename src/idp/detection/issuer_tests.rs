@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! Every normalisation case of DESIGN §3, one provider at a time. Kept beside `issuer.rs`
 //! rather than inside it so each file stays readable.
 

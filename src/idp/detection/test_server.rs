@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! A tiny HTTP/1.1 server on 127.0.0.1 for the probe and discovery tests: it answers each
 //! request from a routing closure and records what it was asked, so tests can check both the
 //! outcome and the traffic (one HEAD, no redirect followed, no credential sent).

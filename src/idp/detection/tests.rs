@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! Detection end to end against a local server: offline rules, probe fallback, and discovery
 //! confirming or correcting the issuer.
 

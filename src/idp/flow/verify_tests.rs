@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! Unit tests for ID-token verification, with tokens signed here by a throw-away RSA key
 //! (`testdata/test_rsa_key.pem`, generated for these tests only).
 
