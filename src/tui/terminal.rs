@@ -12,7 +12,7 @@ use crossterm::cursor::{Hide, Show};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -94,7 +94,12 @@ impl TerminalGuard {
             Hide
         )?;
         self.active = true;
-        self.terminal.clear()
+        // Not `Terminal::clear`: it asks the terminal for the cursor position, a query crossterm
+        // writes to stdout, which may be the file the export lines go to. Clearing by hand and
+        // dropping the remembered frame forces the same full redraw.
+        execute!(self.terminal.backend_mut(), Clear(ClearType::All))?;
+        self.terminal.swap_buffers();
+        Ok(())
     }
 
     /// Writes raw bytes to the terminal, for escape sequences ratatui has no widget for (OSC 52).
