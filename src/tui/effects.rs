@@ -89,7 +89,8 @@ impl Runner {
         let session = Arc::clone(&self.session);
         let messages = self.messages.clone();
         let options = SessionOptions {
-            force_login: mode == LoginMode::Force,
+            // Asking for a device login means a new login, even where a token is cached.
+            force_login: matches!(mode, LoginMode::Force | LoginMode::Device),
             prefer_device: mode == LoginMode::Device,
             ..SessionOptions::default()
         };

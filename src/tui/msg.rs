@@ -50,7 +50,7 @@ pub enum Msg {
 pub enum LoginMode {
     /// Cached credentials when fresh, else refresh or a browser login.
     Normal,
-    /// The device grant, even where a browser could open.
+    /// A new login with the device grant, even where a browser could open or a token is cached.
     Device,
     /// Ignore the cache: a fresh login and a fresh role session.
     Force,

@@ -115,7 +115,12 @@ fn profile_line<'a>(
         Span::raw(pad(&row.name, columns.name)),
     ];
     if columns.badge > 0 {
-        let badge = row.provider.map_or("?", |provider| provider.as_str());
+        // `?`: only the first login's probe can tell; `-`: no IdP at all.
+        let badge = match row.provider {
+            Some(provider) => provider.as_str(),
+            None if row.detected_by.is_empty() => "-",
+            None => "?",
+        };
         spans.push(Span::styled(pad(badge, columns.badge), theme.accent()));
     }
     if columns.account > 0 {
