@@ -13,3 +13,4 @@ pub mod http;
 pub mod idp;
 pub mod session;
 pub mod shell;
+pub mod tui;

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Opens the runas TUI against the loopback test peers, for a person to try it (and for
+# screenshots): installs the peers if needed (tests/peers/install.sh), starts the IdP in
+# auto-login mode and the AWS peer on fixed loopback ports, creates the demo roles, writes
+# assets/demo/config filled in to a temporary directory and runs the TUI with it. The peers are
+# stopped (by PID) when the TUI exits. Nothing leaves 127.0.0.1.
+#
+#   scripts/demo.sh                 the TUI (stdout: export lines if you press e)
+#   RUNAS_BIN=path scripts/demo.sh  another binary that opens the TUI with no arguments
+#   DEMO_BROWSER=cmd                the $BROWSER to use (default: tests/browser/follow.sh,
+#                                   which completes the auto-login without a real browser)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+peers=$root/tests/peers
+IDP_PORT=${DEMO_IDP_PORT:-9400}
+AWS_PORT=${DEMO_AWS_PORT:-9401}
+CALLBACK_PORT=${DEMO_CALLBACK_PORT:-9402}
+issuer=http://127.0.0.1:$IDP_PORT
+callback=http://127.0.0.1:$CALLBACK_PORT/callback
+endpoint=http://127.0.0.1:$AWS_PORT
+
+bash "$peers/install.sh" >&2
+work=$(mktemp -d "${TMPDIR:-/tmp}/runas-demo.XXXXXX")
+pids=()
+stop() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap stop EXIT
+
+# The peers exit when their stdin closes (so a killed harness leaves none behind): hand them a
+# FIFO this script holds open until it exits.
+mkfifo "$work/stdin"
+exec 3<>"$work/stdin"
+(cd "$peers/idp" && IDP_PORT=$IDP_PORT IDP_JWKS=$work/jwks.json IDP_AUTO_LOGIN=alice \
+  IDP_EXTRA_REDIRECT_URIS=$callback exec node server.mjs) <&3 >"$work/idp.log" 2>&1 &
+pids+=($!)
+(cd "$peers" && PEER_IGNORE_STDIN=1 exec venv/bin/python aws_peer.py -H 127.0.0.1 -p "$AWS_PORT") <&3 >"$work/aws.log" 2>&1 &
+pids+=($!)
+
+wait_for() { # url: polls for up to 30 s
+  for _ in $(seq 300); do
+    curl --silent --fail --noproxy '*' --max-time 1 --output /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  echo "demo: no answer from $1" >&2
+  tail -n 20 "$work"/*.log >&2
+  exit 1
+}
+wait_for "$issuer/.well-known/openid-configuration"
+wait_for "$endpoint/moto-api/"
+
+create_role() { # name -> ARN; moto routes by the SigV4-shaped header and checks no signature
+  local policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*","Federated":"*"},"Action":["sts:AssumeRole","sts:AssumeRoleWithWebIdentity"]}]}'
+  curl --silent --fail --noproxy '*' --max-time 10 --output /dev/null "$endpoint/" \
+    -H 'Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0' \
+    --data-urlencode Action=CreateRole --data-urlencode Version=2010-05-08 \
+    --data-urlencode "RoleName=$1" --data-urlencode "AssumeRolePolicyDocument=$policy" \
+    --data-urlencode MaxSessionDuration=43200
+  echo "arn:aws:iam::123456789012:role/$1"
+}
+admin=$(create_role demo-admin)
+readonly_role=$(create_role demo-readonly)
+audit=$(create_role demo-audit)
+
+sed -e "s|@ISSUER@|$issuer|g" -e "s|@CALLBACK@|$callback|g" -e "s|@ADMIN_ROLE@|$admin|g" \
+  -e "s|@READONLY_ROLE@|$readonly_role|g" -e "s|@AUDIT_ROLE@|$audit|g" \
+  "$root/assets/demo/config" >"$work/config"
+: >"$work/credentials"
+
+if [[ -z ${RUNAS_BIN:-} ]]; then
+  # Until `runas` with no arguments opens the TUI, the example stands in for it.
+  cargo build --quiet --manifest-path "$root/Cargo.toml" --example tui >&2
+  RUNAS_BIN=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples/tui
+fi
+
+# The TUI gets no copy of the FIFO (3>&-): a shell started from it would keep the peers alive.
+AWS_CONFIG_FILE=$work/config AWS_SHARED_CREDENTIALS_FILE=$work/credentials \
+  RUNAS_CACHE_DIR=$work/cache AWS_ENDPOINT_URL_STS=$endpoint AWS_EC2_METADATA_DISABLED=true \
+  BROWSER=${DEMO_BROWSER:-$root/tests/browser/follow.sh} "$RUNAS_BIN" 3>&-

@@ -1,0 +1,199 @@
+//! Runs the effects that need no terminal as tokio tasks which report back with [`Msg`]s: login
+//! tasks (abortable: dropping the session future closes the callback listener), cache reads
+//! and forgetting. Tasks never touch the state; the loop hands their messages to `update`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::task::AbortHandle;
+
+use super::msg::{Effect, LoginMode, Msg};
+use super::rows::{CacheView, CredentialView, TokenView};
+use super::state::Stage;
+use crate::idp::flow::Progress;
+use crate::session::{self, Session, SessionEvent, SessionOptions};
+use crate::shell::Handoff;
+
+pub struct Runner {
+    session: Arc<Session>,
+    messages: UnboundedSender<Msg>,
+    logins: HashMap<String, AbortHandle>,
+}
+
+impl Runner {
+    pub fn new(session: Arc<Session>, messages: UnboundedSender<Msg>) -> Runner {
+        Runner {
+            session,
+            messages,
+            logins: HashMap::new(),
+        }
+    }
+
+    /// Starts `effect`; the terminal effects (shell, copy, quit) belong to the loop and are
+    /// ignored here.
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Obtain {
+                profile,
+                task,
+                mode,
+                then,
+            } => {
+                let handle = self.spawn_login(profile.clone(), task, mode, then);
+                if let Some(previous) = self.logins.insert(profile, handle) {
+                    previous.abort();
+                }
+            }
+            Effect::Cancel { profile } => {
+                if let Some(handle) = self.logins.remove(&profile) {
+                    handle.abort();
+                }
+            }
+            Effect::ReadCache => {
+                let session = Arc::clone(&self.session);
+                let messages = self.messages.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = messages.send(Msg::CacheRead(read_cache(&session)));
+                });
+            }
+            Effect::Forget { profile } => {
+                let session = Arc::clone(&self.session);
+                let messages = self.messages.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = session
+                        .forget(&profile)
+                        .map(|gone| match (gone.credentials, gone.tokens) {
+                            (false, false) => "nothing was cached".to_owned(),
+                            (true, false) => "cached credentials forgotten".to_owned(),
+                            (false, true) => "cached IdP tokens forgotten".to_owned(),
+                            (true, true) => {
+                                "cached credentials and IdP tokens forgotten".to_owned()
+                            }
+                        })
+                        .map_err(|error| error.to_string());
+                    let _ = messages.send(Msg::Forgotten { profile, result });
+                });
+            }
+            Effect::Shell(_) | Effect::Copy(_) | Effect::Quit(_) => {}
+        }
+    }
+
+    fn spawn_login(
+        &self,
+        profile: String,
+        task: u64,
+        mode: LoginMode,
+        then: super::state::After,
+    ) -> AbortHandle {
+        let session = Arc::clone(&self.session);
+        let messages = self.messages.clone();
+        let options = SessionOptions {
+            // Asking for a device login means a new login, even where a token is cached.
+            force_login: matches!(mode, LoginMode::Force | LoginMode::Device),
+            prefer_device: mode == LoginMode::Device,
+            ..SessionOptions::default()
+        };
+        let (events_tx, mut events_rx) = unbounded_channel::<SessionEvent>();
+        let forward_to = messages.clone();
+        let forwarded_profile = profile.clone();
+        // Ends when the login task drops its sender: finished or aborted.
+        tokio::spawn(async move {
+            while let Some(event) = events_rx.recv().await {
+                let _ = forward_to.send(Msg::Progress {
+                    profile: forwarded_profile.clone(),
+                    stage: stage_of(event.stage),
+                });
+            }
+        });
+        tokio::spawn(async move {
+            let result = session
+                .credentials(&profile, &options, &events_tx)
+                .await
+                .and_then(|obtained| {
+                    let region = session.profile(&profile).map(|p| session.region(p))?;
+                    Ok(Handoff {
+                        profile: profile.clone(),
+                        region: Some(region),
+                        credentials: obtained.entry.credentials,
+                    })
+                })
+                .map_err(|error| error.to_string());
+            let _ = messages.send(Msg::Finished {
+                profile,
+                task,
+                then,
+                result,
+            });
+        })
+        .abort_handle()
+    }
+}
+
+/// The secret-free cache view of every profile.
+fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
+    session
+        .config()
+        .profiles
+        .iter()
+        .map(|profile| {
+            let credentials = session
+                .store()
+                .credentials(&profile.name)
+                .ok()
+                .flatten()
+                .map(|entry| CredentialView {
+                    obtained_at: entry.obtained_at,
+                    expiration: entry.credentials.expiration,
+                    assumed_role_arn: entry.assumed_role_arn,
+                    session_name: entry.session_name,
+                });
+            let tokens = session.cached_tokens(profile).map(|entry| TokenView {
+                subject: entry.subject,
+                email: entry.email,
+                expires_at: entry.id_token_expires_at,
+                refresh_token: entry.refresh_token.is_some(),
+            });
+            (
+                profile.name.clone(),
+                CacheView {
+                    credentials,
+                    tokens,
+                },
+            )
+        })
+        .collect()
+}
+
+pub fn stage_of(stage: session::Stage) -> Stage {
+    match stage {
+        session::Stage::WaitingForLock => Stage::WaitingForLock,
+        session::Stage::Discovering { .. } => Stage::Discovering,
+        session::Stage::RefreshingToken => Stage::Refreshing,
+        session::Stage::AssumingRole { role_arn } => Stage::AssumingRole { role_arn },
+        session::Stage::Login(progress) => match progress {
+            Progress::Discovering => Stage::Discovering,
+            Progress::OpenBrowser { url } => Stage::OpenBrowser {
+                url: url.to_string(),
+            },
+            Progress::BrowserUnavailable { reason, url } => Stage::BrowserUnavailable {
+                url: url.to_string(),
+                reason,
+            },
+            Progress::WaitingForBrowser => Stage::WaitingForBrowser,
+            Progress::DeviceCode {
+                user_code,
+                verification_uri,
+                verification_uri_complete,
+                ..
+            } => Stage::DeviceCode {
+                user_code,
+                verification_uri: verification_uri.to_string(),
+                verification_uri_complete: verification_uri_complete.map(|url| url.to_string()),
+            },
+            Progress::WaitingForDeviceApproval => Stage::WaitingForDevice,
+            Progress::ExchangingCode => Stage::ExchangingCode,
+            Progress::Refreshing => Stage::Refreshing,
+        },
+    }
+}

@@ -1,0 +1,29 @@
+//! The full-screen TUI (DESIGN §9, §10): profiles with live status, login in the browser or with
+//! a device code, shell and export hand-off. The Elm shape: [`state::App`], [`msg::Msg`],
+//! [`update::update`] (pure), [`view::view`] (pure, clock injected), effects run as tokio tasks
+//! that send messages back ([`effects`]), one terminal guard ([`terminal`]) drawing on
+//! `/dev/tty` so stdout stays free for export lines.
+//!
+//! It owns the screen and the keys; it never logs in, reads the cache or prints on stdout
+//! itself: the session does the work and the caller prints the [`Outcome`].
+
+pub mod effects;
+pub mod fuzzy;
+pub mod msg;
+pub mod qr;
+pub mod rows;
+mod run;
+pub mod state;
+pub mod terminal;
+pub mod update;
+pub mod view;
+
+#[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
+mod test_fixtures;
+#[cfg(test)]
+mod update_tests;
+
+pub use msg::Outcome;
+pub use run::{TuiError, TuiOptions, run, run_blocking};

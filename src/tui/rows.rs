@@ -1,0 +1,282 @@
+//! One profile as the TUI shows it ([`ProfileRow`]): facts taken from the config once, without
+//! network (provider badge, issuer, account and role, masked keys, chain), plus what the cache
+//! last said ([`CacheView`]) and what a login is doing. Built by pure functions so the view and
+//! the tests need no disk; reading the cache is the effects' job, not this module's.
+
+use chrono::{DateTime, Utc};
+
+use super::state::{Activity, EXPIRING_WITHIN, Status};
+use crate::config::{Config, Profile, ProfileKind, ProviderKind};
+use crate::idp::{detect_offline, issuer_text, normalize_issuer};
+
+/// The secret-free part of a cached credential entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialView {
+    pub obtained_at: DateTime<Utc>,
+    pub expiration: DateTime<Utc>,
+    pub assumed_role_arn: Option<String>,
+    pub session_name: Option<String>,
+}
+
+/// The secret-free part of a cached ID-token entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenView {
+    pub subject: Option<String>,
+    pub email: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub refresh_token: bool,
+}
+
+/// What the cache holds for one profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheView {
+    pub credentials: Option<CredentialView>,
+    pub tokens: Option<TokenView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRow {
+    pub name: String,
+    pub kind: ProfileKind,
+    /// `None` when only a network probe can tell.
+    pub provider: Option<ProviderKind>,
+    /// How the provider was decided, in words.
+    pub detected_by: String,
+    pub issuer: Option<String>,
+    pub role_arn: Option<String>,
+    pub account_id: Option<String>,
+    pub role_name: Option<String>,
+    /// The list heading this row sits under: the IdP it logs in with.
+    pub group: String,
+    /// `key = value` with secrets masked, in file order.
+    pub entries: Vec<(String, String)>,
+    /// Roles and profiles the credentials pass through, first to last.
+    pub chain: Vec<String>,
+    pub config_errors: Vec<String>,
+    pub config_warnings: Vec<String>,
+    /// Lowercased fields the filter matches against, each on its own so a query cannot match
+    /// by picking letters across fields.
+    pub search_fields: Vec<String>,
+    pub cache: CacheView,
+    pub activity: Activity,
+}
+
+impl ProfileRow {
+    pub fn from_profile(profile: &Profile, config: &Config) -> ProfileRow {
+        let (provider, detected_by, issuer, group) = match &profile.web_identity {
+            Some(web) => match detect_offline(&web.auth_url, web.provider) {
+                Some((provider, method)) => {
+                    let issuer = issuer_text(&normalize_issuer(provider, &web.auth_url));
+                    let how = match method {
+                        crate::idp::detection::DetectionMethod::Configured => {
+                            format!("web_identity_provider = {provider}")
+                        }
+                        other => other.to_string(),
+                    };
+                    let group = format!("{} · {}", provider.display_name(), host_of(&issuer));
+                    (Some(provider), how, Some(issuer), group)
+                }
+                None => {
+                    let host = web.auth_url.host_str().unwrap_or("?").to_owned();
+                    (
+                        None,
+                        "decided at the first login (one HEAD probe)".to_owned(),
+                        None,
+                        format!("IdP · {host}"),
+                    )
+                }
+            },
+            None => (None, String::new(), None, group_without_idp(profile.kind)),
+        };
+        let role_arn = profile.role_arn.clone();
+        let (account_id, role_name) = role_arn
+            .as_deref()
+            .map(split_role_arn)
+            .unwrap_or((None, None));
+        let entries = profile
+            .entries
+            .iter()
+            .map(|entry| (entry.key.clone(), entry.shown_value().to_owned()))
+            .collect();
+        let search_fields = [
+            Some(profile.name.as_str()),
+            account_id.as_deref(),
+            role_arn.as_deref(),
+            provider.map(ProviderKind::as_str),
+            provider.map(ProviderKind::display_name),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::to_lowercase)
+        .collect();
+        ProfileRow {
+            name: profile.name.clone(),
+            kind: profile.kind,
+            provider,
+            detected_by,
+            issuer,
+            chain: chain_of(profile, config),
+            role_arn,
+            account_id,
+            role_name,
+            group,
+            entries,
+            config_errors: profile.errors.iter().map(ToString::to_string).collect(),
+            config_warnings: profile.warnings.iter().map(ToString::to_string).collect(),
+            search_fields,
+            cache: CacheView::default(),
+            activity: Activity::Idle,
+        }
+    }
+
+    /// How well the (lowercased) filter query matches, `None` for not at all.
+    pub fn filter_score(&self, query: &str) -> Option<i64> {
+        self.search_fields
+            .iter()
+            .filter_map(|field| super::fuzzy::score(query, field))
+            .max()
+    }
+
+    /// The profile's status at `now`; `cache_loaded` false means the cache was not read yet.
+    pub fn status(&self, now: DateTime<Utc>, cache_loaded: bool) -> Status {
+        if !self.config_errors.is_empty() {
+            return Status::Invalid;
+        }
+        match &self.activity {
+            Activity::Running { stage, .. } => {
+                return Status::InProgress {
+                    stage: stage.label().to_owned(),
+                };
+            }
+            Activity::Failed { error } => {
+                return Status::Error {
+                    summary: first_line(error),
+                };
+            }
+            Activity::Idle => {}
+        }
+        if !matches!(
+            self.kind,
+            ProfileKind::WebIdentity | ProfileKind::TokenFile | ProfileKind::Chained
+        ) {
+            return Status::NotApplicable;
+        }
+        if !cache_loaded {
+            return Status::Unknown;
+        }
+        match &self.cache.credentials {
+            None => Status::NeverLoggedIn,
+            Some(creds) => {
+                let remaining = creds.expiration - now;
+                if remaining <= chrono::Duration::zero() {
+                    Status::Expired
+                } else if remaining < EXPIRING_WITHIN {
+                    Status::Expiring { remaining }
+                } else {
+                    Status::Valid { remaining }
+                }
+            }
+        }
+    }
+}
+
+/// Sorts rows by group (profiles without an IdP last) then name, so profiles of one IdP app
+/// sit together under one heading.
+pub fn rows_from_config(config: &Config) -> Vec<ProfileRow> {
+    let mut rows: Vec<ProfileRow> = config
+        .profiles
+        .iter()
+        .map(|profile| ProfileRow::from_profile(profile, config))
+        .collect();
+    rows.sort_by(|a, b| {
+        (
+            a.provider.is_none() && a.issuer.is_none(),
+            &a.group,
+            &a.name,
+        )
+            .cmp(&(
+                b.provider.is_none() && b.issuer.is_none(),
+                &b.group,
+                &b.name,
+            ))
+    });
+    rows
+}
+
+fn group_without_idp(kind: ProfileKind) -> String {
+    match kind {
+        ProfileKind::Chained => "chained (source_profile)".to_owned(),
+        ProfileKind::Sso => "IAM Identity Center".to_owned(),
+        _ => "other profiles".to_owned(),
+    }
+}
+
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// `arn:aws:iam::ACCOUNT:role/PATH/NAME` → (ACCOUNT, NAME); anything else gives what it can.
+pub fn split_role_arn(arn: &str) -> (Option<String>, Option<String>) {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let account = parts
+        .get(4)
+        .filter(|account| !account.is_empty())
+        .map(|account| (*account).to_owned());
+    let role = parts
+        .get(5)
+        .and_then(|resource| resource.strip_prefix("role/"))
+        .and_then(|path| path.rsplit('/').next())
+        .map(str::to_owned);
+    (account, role)
+}
+
+/// The hops from the first credentials to this profile's role.
+fn chain_of(profile: &Profile, config: &Config) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut current = profile;
+    let mut seen = vec![profile.name.as_str()];
+    while let Some(source) = current.source_profile.as_deref() {
+        chain.push(format!("source_profile {source}"));
+        match config.profile(source) {
+            Some(next) if !seen.contains(&next.name.as_str()) => {
+                seen.push(next.name.as_str());
+                current = next;
+            }
+            _ => break,
+        }
+    }
+    chain.reverse();
+    if let Some(jump) = &profile.jump_role_arn {
+        chain.push(format!("jump role {jump}"));
+    }
+    if !chain.is_empty()
+        && let Some(role) = &profile.role_arn
+    {
+        chain.push(format!("role {role}"));
+    }
+    chain
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_arn_splits_into_account_and_role_name() {
+        assert_eq!(
+            split_role_arn("arn:aws:iam::123456789012:role/team/dev-admin"),
+            (Some("123456789012".into()), Some("dev-admin".into()))
+        );
+        assert_eq!(split_role_arn("nonsense"), (None, None));
+    }
+
+    #[test]
+    fn host_of_drops_scheme_and_path() {
+        assert_eq!(host_of("https://x.okta.com/oauth2/default"), "x.okta.com");
+    }
+}

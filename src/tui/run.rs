@@ -1,0 +1,173 @@
+//! The event loop: loads the config, takes the terminal, then draws, waits for the next input,
+//! tick or task message, hands it to `update` and carries out the effects. Effects that need
+//! the terminal (shell, clipboard, quit) are done here; the rest go to the effect runner.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, MouseEventKind};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::unbounded_channel;
+
+use super::effects::Runner;
+use super::msg::{Effect, Msg, Outcome};
+use super::rows::rows_from_config;
+use super::state::App;
+use super::terminal::{TerminalGuard, osc52};
+use super::update::update;
+use super::view::view;
+use crate::cache::{self, CacheError, store::Store};
+use crate::config::{self, Config, ConfigError};
+use crate::session::{Session, SessionError};
+use crate::shell::{self, Format, Handoff};
+
+/// What the caller passes in; `None` fields fall back to the environment.
+#[derive(Debug, Clone, Default)]
+pub struct TuiOptions {
+    /// The AWS config file; `None` means `$AWS_CONFIG_FILE` or `~/.aws/config`.
+    pub config_path: Option<PathBuf>,
+    /// The syntax of the export lines; `None` means the one of `$SHELL`.
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("the terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+}
+
+/// Opens the TUI on the terminal and returns what the person chose once it is closed and the
+/// terminal restored; the caller prints [`Outcome::stdout_text`].
+pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
+    let path = match options.config_path {
+        Some(path) => path,
+        None => config::default_path()?,
+    };
+    let (config, notes) = load_config(path.clone());
+    let config = Arc::new(config);
+    let session = Arc::new(Session::new(
+        Arc::clone(&config),
+        Store::new(cache::dir()?),
+    )?);
+    let mut app = App::new(path, rows_from_config(&config), notes);
+    app.color = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    app.export_format = options
+        .format
+        .unwrap_or_else(|| std::env::var_os("SHELL").map_or(Format::Sh, Format::from_shell_path));
+    let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal().size()?;
+    update(
+        &mut app,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    let (messages, mut inbox) = unbounded_channel();
+    let mut runner = Runner::new(session, messages.clone());
+    runner.run(Effect::ReadCache);
+    let mut input = EventStream::new();
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        guard
+            .terminal()
+            .draw(|frame| view(&app, Utc::now(), frame))?;
+        let msg = tokio::select! {
+            _ = ticks.tick() => Msg::Tick,
+            Some(msg) = inbox.recv() => msg,
+            Some(event) = input.next() => match event? {
+                Event::Key(key) => Msg::Key(key),
+                // Motion reports would only redraw an unchanged screen.
+                Event::Mouse(mouse) if mouse.kind == MouseEventKind::Moved => continue,
+                Event::Mouse(mouse) => Msg::Mouse(mouse),
+                Event::Resize(width, height) => Msg::Resize { width, height },
+                _ => continue,
+            },
+        };
+        for effect in update(&mut app, msg) {
+            match effect {
+                Effect::Quit(outcome) => {
+                    drop(guard);
+                    return Ok(outcome);
+                }
+                Effect::Shell(handoff) => {
+                    // Input is paused (the stream dropped) so the shell gets every key.
+                    drop(input);
+                    let result = run_shell(&mut guard, handoff).await;
+                    input = EventStream::new();
+                    let size = guard.terminal().size()?;
+                    update(
+                        &mut app,
+                        Msg::Resize {
+                            width: size.width,
+                            height: size.height,
+                        },
+                    );
+                    let _ = messages.send(result?);
+                }
+                Effect::Copy(handoff) => {
+                    let text = shell::export::render(&handoff, app.export_format);
+                    let result = guard
+                        .write_raw(osc52(&text).as_bytes())
+                        .map(|()| format!("{}: export lines copied (OSC 52)", handoff.profile))
+                        .map_err(|error| format!("cannot copy: {error}"));
+                    let _ = messages.send(Msg::Copied(result));
+                }
+                other => runner.run(other),
+            }
+        }
+    }
+}
+
+/// [`run`] on a runtime of its own, for callers that have none.
+pub fn run_blocking(options: TuiOptions) -> Result<Outcome, TuiError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(run(options))
+}
+
+/// Hands the terminal to a shell with the credentials and takes it back when the shell exits.
+async fn run_shell(guard: &mut TerminalGuard, handoff: Handoff) -> Result<Msg, TuiError> {
+    let profile = handoff.profile.clone();
+    guard.suspend()?;
+    let outcome = tokio::task::spawn_blocking(move || shell::subshell::run(&handoff, false)).await;
+    guard.resume()?;
+    let result = match outcome {
+        Ok(Ok(status)) => Ok(format!("exited with {}", shell::exit_code(status))),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(error) => Err(format!("the shell task failed: {error}")),
+    };
+    Ok(Msg::ShellExited { profile, result })
+}
+
+/// The config, or an empty one with a note when it cannot be read: the TUI then shows how to
+/// add a profile instead of failing. A missing file needs no note; the hint says it all.
+fn load_config(path: PathBuf) -> (Config, Vec<String>) {
+    match config::load(&path) {
+        Ok(config) => {
+            let notes = config.issues.iter().map(ToString::to_string).collect();
+            (config, notes)
+        }
+        Err(error) => {
+            let missing = matches!(&error, ConfigError::Read { source, .. }
+                if source.kind() == std::io::ErrorKind::NotFound);
+            let notes = if missing {
+                Vec::new()
+            } else {
+                vec![error.to_string()]
+            };
+            (config::parse(&path, ""), notes)
+        }
+    }
+}

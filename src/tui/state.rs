@@ -1,0 +1,307 @@
+//! The TUI's state: one [`ProfileRow`] per profile (what the config says, what the cache says,
+//! what a running login is doing), the filter, the selection and the open overlay. Plain data:
+//! it is changed only by `update` and read by `view`; it never holds a secret (credentials
+//! travel in messages and effects, never into `App`) and never touches the terminal or disk.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::rows::ProfileRow;
+
+/// Credentials with less than this left are shown as expiring (the SDKs' advisory window).
+pub const EXPIRING_WITHIN: Duration = Duration::minutes(15);
+
+/// What a profile looks like right now, decided from its row and the clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// The cache has not been read yet.
+    Unknown,
+    Valid {
+        remaining: Duration,
+    },
+    Expiring {
+        remaining: Duration,
+    },
+    Expired,
+    NeverLoggedIn,
+    InProgress {
+        stage: String,
+    },
+    Error {
+        summary: String,
+    },
+    /// The config makes the profile unusable.
+    Invalid,
+    /// runas has nothing to log in to (static keys, SSO, ...).
+    NotApplicable,
+}
+
+/// What a login task for a profile is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Activity {
+    Idle,
+    Running { task: u64, stage: Stage },
+    Failed { error: String },
+}
+
+/// The stage of a running login, as far as the view needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    Starting,
+    WaitingForLock,
+    Discovering,
+    Refreshing,
+    OpenBrowser {
+        url: String,
+    },
+    BrowserUnavailable {
+        url: String,
+        reason: String,
+    },
+    WaitingForBrowser,
+    DeviceCode {
+        user_code: String,
+        verification_uri: String,
+        verification_uri_complete: Option<String>,
+    },
+    WaitingForDevice,
+    ExchangingCode,
+    AssumingRole {
+        role_arn: String,
+    },
+}
+
+impl Stage {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Stage::Starting => "starting",
+            Stage::WaitingForLock => "waiting for another runas",
+            Stage::Discovering => "discovering the IdP",
+            Stage::Refreshing => "refreshing the token",
+            Stage::OpenBrowser { .. } => "opening the browser",
+            Stage::BrowserUnavailable { .. } => "open the URL by hand",
+            Stage::WaitingForBrowser => "waiting for the browser",
+            Stage::DeviceCode { .. } | Stage::WaitingForDevice => "waiting for device approval",
+            Stage::ExchangingCode => "exchanging the code",
+            Stage::AssumingRole { .. } => "assuming the role",
+        }
+    }
+}
+
+/// What should happen once credentials for a profile are in hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    Nothing,
+    Export,
+    Shell,
+    Copy,
+}
+
+/// The overlay drawn above the list, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    /// The login modal of a profile: browser URL or device code, with its stage.
+    Login {
+        profile: String,
+    },
+}
+
+/// One line of the list: a group heading (the IdP) or a profile (index into `App::rows`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListItem {
+    Group(String),
+    Profile(usize),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub query: String,
+    /// Keys go to the query while editing.
+    pub editing: bool,
+}
+
+/// The whole TUI state.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub config_path: PathBuf,
+    /// Why the config could not be read, or file-level issues.
+    pub config_notes: Vec<String>,
+    /// Grouped and sorted once; filtering only hides rows.
+    pub rows: Vec<ProfileRow>,
+    pub filter: Filter,
+    /// What the list shows now: headings and the rows that match the filter.
+    pub items: Vec<ListItem>,
+    /// Index into `items`, always a `ListItem::Profile` when any is visible.
+    pub selected: Option<usize>,
+    pub overlay: Overlay,
+    /// A one-line note for the person (what just happened, or why a key did nothing).
+    pub note: Option<String>,
+    pub cache_loaded: bool,
+    /// Advances each tick; drives the spinner.
+    pub ticks: u64,
+    pub next_task: u64,
+    /// The list's last drawn height and first row, for PgUp/PgDn and mouse clicks.
+    pub list_viewport: Viewport,
+    pub color: bool,
+    /// The export syntax for `e` and `y`.
+    pub export_format: crate::shell::Format,
+    /// The terminal size last reported.
+    pub size: (u16, u16),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewport {
+    pub top: u16,
+    pub height: u16,
+    pub offset: usize,
+}
+
+impl App {
+    pub fn new(config_path: PathBuf, rows: Vec<ProfileRow>, config_notes: Vec<String>) -> App {
+        let mut app = App {
+            config_path,
+            config_notes,
+            rows,
+            filter: Filter::default(),
+            items: Vec::new(),
+            selected: None,
+            overlay: Overlay::None,
+            note: None,
+            cache_loaded: false,
+            ticks: 0,
+            next_task: 1,
+            list_viewport: Viewport {
+                top: 0,
+                height: 20,
+                offset: 0,
+            },
+            color: true,
+            export_format: crate::shell::Format::Sh,
+            size: (80, 24),
+        };
+        app.refilter();
+        app.resize(80, 24);
+        app
+    }
+
+    /// Records a new terminal size and where the list now sits on screen.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        let list = super::view::layout(self, ratatui::layout::Rect::new(0, 0, width, height)).list;
+        self.list_viewport.top = list.y;
+        self.list_viewport.height = list.height;
+        self.scroll_into_view();
+    }
+
+    /// Moves the list's first row so the selection is visible.
+    pub fn scroll_into_view(&mut self) {
+        let height = usize::from(self.list_viewport.height.max(1));
+        let selected = self.selected.unwrap_or(0);
+        let offset = &mut self.list_viewport.offset;
+        if selected < *offset {
+            // Show the group heading above the first profile of a group too.
+            *offset = selected.saturating_sub(1);
+        } else if selected >= *offset + height {
+            *offset = selected + 1 - height;
+        }
+        *offset = (*offset).min(self.items.len().saturating_sub(height));
+    }
+
+    pub fn selected_row(&self) -> Option<&ProfileRow> {
+        match self.items.get(self.selected?)? {
+            ListItem::Profile(index) => self.rows.get(*index),
+            ListItem::Group(_) => None,
+        }
+    }
+
+    pub fn row_index(&self, name: &str) -> Option<usize> {
+        self.rows.iter().position(|row| row.name == name)
+    }
+
+    pub fn row(&self, name: &str) -> Option<&ProfileRow> {
+        self.rows.iter().find(|row| row.name == name)
+    }
+
+    pub fn row_mut(&mut self, name: &str) -> Option<&mut ProfileRow> {
+        self.rows.iter_mut().find(|row| row.name == name)
+    }
+
+    /// Rebuilds `items` from the filter, keeping the selected profile when it still matches.
+    pub fn refilter(&mut self) {
+        let keep = self.selected_row().map(|row| row.name.clone());
+        let query = self.filter.query.trim().to_lowercase();
+        self.items.clear();
+        let mut last_group: Option<&str> = None;
+        for (index, row) in self.rows.iter().enumerate() {
+            if !query.is_empty() && row.filter_score(&query).is_none() {
+                continue;
+            }
+            if last_group != Some(row.group.as_str()) {
+                self.items.push(ListItem::Group(row.group.clone()));
+                last_group = Some(row.group.as_str());
+            }
+            self.items.push(ListItem::Profile(index));
+        }
+        let kept = keep.and_then(|name| {
+            self.items.iter().position(
+                |item| matches!(item, ListItem::Profile(index) if self.rows[*index].name == name),
+            )
+        });
+        self.selected = kept.or_else(|| self.first_profile_from(0, 1));
+        self.list_viewport.offset = 0;
+        self.scroll_into_view();
+    }
+
+    /// The first profile item at or after `start` going in `step` direction.
+    pub fn first_profile_from(&self, start: usize, step: isize) -> Option<usize> {
+        let mut index = start as isize;
+        while index >= 0 && (index as usize) < self.items.len() {
+            if matches!(self.items[index as usize], ListItem::Profile(_)) {
+                return Some(index as usize);
+            }
+            index += step;
+        }
+        None
+    }
+
+    /// Moves the selection by `delta` profiles, stopping at the ends.
+    pub fn move_selection(&mut self, delta: isize) {
+        let Some(current) = self.selected else { return };
+        let step = delta.signum();
+        let mut target = current;
+        for _ in 0..delta.unsigned_abs() {
+            let next = target as isize + step;
+            if next < 0 {
+                break;
+            }
+            match self.first_profile_from(next as usize, step) {
+                Some(found) => target = found,
+                None => break,
+            }
+        }
+        self.selected = Some(target);
+    }
+
+    pub fn select_first(&mut self) {
+        self.selected = self.first_profile_from(0, 1);
+    }
+
+    pub fn select_last(&mut self) {
+        let last = self.items.len().saturating_sub(1);
+        self.selected = self.first_profile_from(last, -1);
+    }
+
+    pub fn running_count(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|row| matches!(row.activity, Activity::Running { .. }))
+            .count()
+    }
+
+    pub fn status_of(&self, row: &ProfileRow, now: DateTime<Utc>) -> Status {
+        row.status(now, self.cache_loaded)
+    }
+}

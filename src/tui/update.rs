@@ -1,0 +1,353 @@
+//! `update`: the only place the TUI state changes. Takes a [`Msg`], changes the [`App`], and
+//! returns the [`Effect`]s to run; no I/O, no clock, no terminal, so every key and message can
+//! be tested by calling it directly.
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
+
+use super::msg::{Effect, LoginMode, Msg, Outcome};
+use super::state::{Activity, After, App, ListItem, Overlay, Stage};
+
+/// Re-read the cache this often (in ticks) so logins by other runas processes show up.
+const CACHE_POLL_TICKS: u64 = 30;
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Mouse(mouse) => {
+            on_mouse(app, mouse);
+            app.scroll_into_view();
+            Vec::new()
+        }
+        Msg::Resize { width, height } => {
+            app.resize(width, height);
+            Vec::new()
+        }
+        Msg::Tick => {
+            app.ticks += 1;
+            if app.ticks.is_multiple_of(CACHE_POLL_TICKS) {
+                vec![Effect::ReadCache]
+            } else {
+                Vec::new()
+            }
+        }
+        Msg::Progress { profile, stage } => {
+            on_progress(app, &profile, stage);
+            Vec::new()
+        }
+        Msg::Finished {
+            profile,
+            task,
+            then,
+            result,
+        } => on_finished(app, &profile, task, then, result),
+        Msg::CacheRead(views) => {
+            for (name, view) in views {
+                if let Some(row) = app.row_mut(&name) {
+                    row.cache = view;
+                }
+            }
+            app.cache_loaded = true;
+            Vec::new()
+        }
+        Msg::Forgotten { profile, result } => {
+            app.note = Some(match result {
+                Ok(what) => format!("{profile}: {what}"),
+                Err(error) => error,
+            });
+            if let Some(row) = app.row_mut(&profile) {
+                row.activity = Activity::Idle;
+            }
+            vec![Effect::ReadCache]
+        }
+        Msg::ShellExited { profile, result } => {
+            app.note = Some(match result {
+                Ok(how) => format!("{profile}: shell {how}"),
+                Err(error) => format!("{profile}: {error}"),
+            });
+            Vec::new()
+        }
+        Msg::Copied(result) => {
+            app.note = Some(result.unwrap_or_else(|error| error));
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return vec![Effect::Quit(Outcome::Quit)];
+    }
+    match app.overlay.clone() {
+        Overlay::Help => {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('q' | '?') | KeyCode::Enter
+            ) {
+                app.overlay = Overlay::None;
+            }
+            return Vec::new();
+        }
+        Overlay::Login { profile } => return on_login_modal_key(app, &profile, key),
+        Overlay::None => {}
+    }
+    if app.filter.editing {
+        let effects = on_filter_key(app, key);
+        app.scroll_into_view();
+        return effects;
+    }
+    app.note = None;
+    let effects = on_list_key(app, key);
+    app.scroll_into_view();
+    effects
+}
+
+fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('q') => vec![Effect::Quit(Outcome::Quit)],
+        KeyCode::Esc => on_escape(app),
+        KeyCode::Char('j') | KeyCode::Down => navigate(app, |app| app.move_selection(1)),
+        KeyCode::Char('k') | KeyCode::Up => navigate(app, |app| app.move_selection(-1)),
+        KeyCode::PageDown => navigate(app, |app| app.move_selection(page(app))),
+        KeyCode::PageUp => navigate(app, |app| app.move_selection(-page(app))),
+        KeyCode::Char('g') | KeyCode::Home => navigate(app, App::select_first),
+        KeyCode::Char('G') | KeyCode::End => navigate(app, App::select_last),
+        KeyCode::Char('/') => {
+            app.filter.editing = true;
+            Vec::new()
+        }
+        KeyCode::Char('?') => {
+            app.overlay = Overlay::Help;
+            Vec::new()
+        }
+        KeyCode::Enter => start(app, LoginMode::Normal, After::Nothing, true),
+        KeyCode::Char('d') => start(app, LoginMode::Device, After::Nothing, true),
+        KeyCode::Char('r') => start(app, LoginMode::Force, After::Nothing, true),
+        KeyCode::Char('s') => start(app, LoginMode::Normal, After::Shell, false),
+        KeyCode::Char('e') => start(app, LoginMode::Normal, After::Export, false),
+        KeyCode::Char('y') => start(app, LoginMode::Normal, After::Copy, false),
+        KeyCode::Char('x') => match app.selected_row() {
+            Some(row) if matches!(row.activity, Activity::Running { .. }) => {
+                app.note = Some(format!("{}: a login is running; Esc cancels it", row.name));
+                Vec::new()
+            }
+            Some(row) => vec![Effect::Forget {
+                profile: row.name.clone(),
+            }],
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn navigate(app: &mut App, movement: impl FnOnce(&mut App)) -> Vec<Effect> {
+    movement(app);
+    Vec::new()
+}
+
+fn page(app: &App) -> isize {
+    app.list_viewport.height.max(2) as isize - 1
+}
+
+/// Esc closes the innermost thing: a running login of the selected profile, then the filter,
+/// then the TUI itself.
+fn on_escape(app: &mut App) -> Vec<Effect> {
+    if let Some(row) = app.selected_row()
+        && matches!(row.activity, Activity::Running { .. })
+    {
+        let profile = row.name.clone();
+        return cancel(app, &profile);
+    }
+    if !app.filter.query.is_empty() {
+        app.filter.query.clear();
+        app.refilter();
+        return Vec::new();
+    }
+    vec![Effect::Quit(Outcome::Quit)]
+}
+
+fn cancel(app: &mut App, profile: &str) -> Vec<Effect> {
+    if let Some(row) = app.row_mut(profile) {
+        row.activity = Activity::Idle;
+    }
+    app.note = Some(format!("{profile}: login cancelled"));
+    vec![Effect::Cancel {
+        profile: profile.to_owned(),
+    }]
+}
+
+fn on_filter_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            app.filter.query.clear();
+            app.filter.editing = false;
+        }
+        KeyCode::Enter => app.filter.editing = false,
+        KeyCode::Backspace => {
+            app.filter.query.pop();
+        }
+        KeyCode::Down => app.move_selection(1),
+        KeyCode::Up => app.move_selection(-1),
+        KeyCode::Char(c) => app.filter.query.push(c),
+        _ => return Vec::new(),
+    }
+    if matches!(
+        key.code,
+        KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Esc
+    ) {
+        app.refilter();
+    }
+    Vec::new()
+}
+
+fn on_login_modal_key(app: &mut App, profile: &str, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            app.overlay = Overlay::None;
+            let running = app
+                .row(profile)
+                .is_some_and(|row| matches!(row.activity, Activity::Running { .. }));
+            if running {
+                cancel(app, profile)
+            } else {
+                Vec::new()
+            }
+        }
+        // The login goes on in the background; the list shows its stage.
+        KeyCode::Enter | KeyCode::Char('q' | 'h') => {
+            app.overlay = Overlay::None;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Starts a login task for the selected profile, or reopens the modal of one that runs.
+fn start(app: &mut App, mode: LoginMode, then: After, open_modal: bool) -> Vec<Effect> {
+    let Some(row) = app.selected_row() else {
+        return Vec::new();
+    };
+    let profile = row.name.clone();
+    if matches!(row.activity, Activity::Running { .. }) {
+        app.overlay = Overlay::Login { profile };
+        return Vec::new();
+    }
+    let task = app.next_task;
+    app.next_task += 1;
+    if let Some(row) = app.row_mut(&profile) {
+        row.activity = Activity::Running {
+            task,
+            stage: Stage::Starting,
+        };
+    }
+    if open_modal {
+        app.overlay = Overlay::Login {
+            profile: profile.clone(),
+        };
+    }
+    vec![Effect::Obtain {
+        profile,
+        task,
+        mode,
+        then,
+    }]
+}
+
+fn on_progress(app: &mut App, profile: &str, stage: Stage) {
+    let needs_person = matches!(
+        stage,
+        Stage::OpenBrowser { .. } | Stage::BrowserUnavailable { .. } | Stage::DeviceCode { .. }
+    );
+    let Some(row) = app.row_mut(profile) else {
+        return;
+    };
+    let Activity::Running { stage: current, .. } = &mut row.activity else {
+        return;
+    };
+    // The device code and the browser URL must stay on screen while the flow waits.
+    let keep_code = (matches!(current, Stage::DeviceCode { .. })
+        && matches!(stage, Stage::WaitingForDevice))
+        || (matches!(
+            current,
+            Stage::OpenBrowser { .. } | Stage::BrowserUnavailable { .. }
+        ) && matches!(stage, Stage::WaitingForBrowser));
+    if !keep_code {
+        *current = stage;
+    }
+    if needs_person && app.overlay == Overlay::None {
+        app.overlay = Overlay::Login {
+            profile: profile.to_owned(),
+        };
+    }
+}
+
+fn on_finished(
+    app: &mut App,
+    profile: &str,
+    task: u64,
+    then: After,
+    result: Result<crate::shell::Handoff, String>,
+) -> Vec<Effect> {
+    let mut effects = vec![Effect::ReadCache];
+    let current = app.row(profile).is_some_and(
+        |row| matches!(row.activity, Activity::Running { task: running, .. } if running == task),
+    );
+    if !current {
+        return effects; // cancelled meanwhile: its credentials may still be cached
+    }
+    if app.overlay
+        == (Overlay::Login {
+            profile: profile.to_owned(),
+        })
+    {
+        app.overlay = Overlay::None;
+    }
+    let activity = match result {
+        Ok(handoff) => {
+            app.note = Some(format!("{profile}: credentials ready"));
+            match then {
+                After::Nothing => {}
+                After::Export => effects.push(Effect::Quit(Outcome::Export {
+                    handoff,
+                    format: app.export_format,
+                })),
+                After::Shell => effects.push(Effect::Shell(handoff)),
+                After::Copy => effects.push(Effect::Copy(handoff)),
+            }
+            Activity::Idle
+        }
+        Err(error) => {
+            app.note = Some(error.lines().next().unwrap_or_default().to_owned());
+            Activity::Failed { error }
+        }
+    };
+    if let Some(row) = app.row_mut(profile) {
+        row.activity = activity;
+    }
+    effects
+}
+
+fn on_mouse(app: &mut App, mouse: crossterm::event::MouseEvent) {
+    if app.overlay != Overlay::None {
+        return;
+    }
+    match mouse.kind {
+        MouseEventKind::ScrollDown => app.move_selection(1),
+        MouseEventKind::ScrollUp => app.move_selection(-1),
+        MouseEventKind::Down(MouseButton::Left) => {
+            let viewport = app.list_viewport;
+            if mouse.row < viewport.top || mouse.row >= viewport.top + viewport.height {
+                return;
+            }
+            let index = viewport.offset + usize::from(mouse.row - viewport.top);
+            if matches!(app.items.get(index), Some(ListItem::Profile(_))) {
+                app.selected = Some(index);
+            }
+        }
+        _ => {}
+    }
+}
