@@ -1,0 +1,55 @@
+//! The TUI's first frame for 1,000 profiles (goal ≤ 50 ms, DESIGN §1 scale): everything between
+//! reading the config text and a drawn screen — parse, rows (offline provider detection),
+//! grouping, and one full draw on a 120×40 `TestBackend`. The terminal and the cache read are
+//! left out: the first is the terminal's, the second runs in the background after the frame.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use runas::tui::rows::rows_from_config;
+use runas::tui::state::App;
+
+fn main() {
+    divan::main();
+}
+
+fn generated_config(count: usize) -> String {
+    let hosts = [
+        "example.okta.com",
+        "login.microsoftonline.com",
+        "sso.example.test",
+    ];
+    let mut text = String::new();
+    for index in 0..count {
+        let host = hosts[index % hosts.len()];
+        let _ = write!(
+            text,
+            "[profile team-{index}]\n\
+             web_identity_auth_url = https://{host}/oauth2/default\n\
+             web_identity_client_id = client-{}\n\
+             web_identity_callback_uri = http://127.0.0.1:8090/callback\n\
+             role_arn = arn:aws:iam::{:012}:role/role-{index}\n\
+             region = eu-west-1\n\n",
+            index % 7,
+            100_000_000_000u64 + index as u64,
+        );
+    }
+    text
+}
+
+#[divan::bench(args = [100, 1_000, 10_000])]
+fn first_frame(bencher: divan::Bencher, count: usize) {
+    let text = generated_config(count);
+    bencher.bench(|| {
+        let config = runas::config::parse(Path::new("/bench/config"), &text);
+        let mut app = App::new(config.path.clone(), rows_from_config(&config), Vec::new());
+        app.resize(120, 40);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal
+            .draw(|frame| runas::tui::view::view(&app, chrono::Utc::now(), frame))
+            .unwrap();
+        divan::black_box(terminal.backend().buffer().area);
+    });
+}
