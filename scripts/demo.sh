@@ -70,10 +70,9 @@ sed -e "s|@ISSUER@|$issuer|g" -e "s|@CALLBACK@|$callback|g" -e "s|@ADMIN_ROLE@|$
 : >"$work/credentials"
 
 if [[ -z ${RUNAS_BIN:-} ]]; then
-  # Until `runas` with no arguments opens the TUI, the example stands in for it.
-  cargo build --quiet --manifest-path "$root/Cargo.toml" --example tui >&2
+  cargo build --quiet --manifest-path "$root/Cargo.toml" --bin runas >&2
   RUNAS_BIN=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/examples/tui
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/runas
 fi
 
 # The TUI gets no copy of the FIFO (3>&-): a shell started from it would keep the peers alive.

@@ -3,13 +3,13 @@
 # (goal ≤ 50 ms) and its CPU use while idle for 10 s (goal < 1 %). Loopback-free: the profiles
 # are never logged in to. Linux only (reads /proc).
 #
-#   scripts/tui-bench.sh [BINARY]   default: the release build of the `tui` example
+#   scripts/tui-bench.sh [BINARY]   default: the release build of runas (no arguments opens the TUI)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-binary=${1:-$target/release/examples/tui}
-[[ -x $binary ]] || cargo build --quiet --release --manifest-path "$root/Cargo.toml" --example tui
+binary=${1:-$target/release/runas}
+[[ -x $binary ]] || cargo build --quiet --release --manifest-path "$root/Cargo.toml" --bin runas
 work=$(mktemp -d)
 socket=$work/tmux.sock
 trap 'tmux -S "$socket" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
