@@ -29,12 +29,22 @@ fn config_with_broken_issuer(peers: &Peers, issuer: &str, role: &str) -> String 
     )
 }
 
+/// Asserts `needle` is on stderr, and the failure is told once, not repeated by the cause chain.
 fn assert_mentions(run: &RunOutput, needle: &str) {
     assert!(
         run.stderr.contains(needle),
         "stderr does not mention {needle:?}:\n{}",
         run.stderr
     );
+    assert_eq!(
+        run.stderr.matches("runas: profile").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let first = run.stderr.find(needle).unwrap_or_default();
+    let repeated = run.stderr[first + needle.len()..].contains("cannot discover");
+    assert!(!repeated, "the message is said twice:\n{}", run.stderr);
 }
 
 /// The healthy profile of the same config still logs in against the real peers.
