@@ -72,7 +72,10 @@ async fn a_session_longer_than_the_role_allows_explains_max_session_duration() {
         refused.stderr
     );
     assert_eq!(
-        refused.stderr.matches("MaxSessionDuration set for this role").count(),
+        refused
+            .stderr
+            .matches("MaxSessionDuration set for this role")
+            .count(),
         1,
         "the refusal is said more than once:\n{}",
         refused.stderr
