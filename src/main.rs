@@ -18,8 +18,23 @@ fn main() -> ExitCode {
     match runas::cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("runas: {err:#}");
+            eprintln!("runas: {}", error_chain(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes joined with ": ", skipping a cause whose text the message already
+/// holds: library errors (e.g. `SessionError`) both print their source and expose it as
+/// `source()`, so anyhow's `{:#}` said every IdP and STS failure twice.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
 }

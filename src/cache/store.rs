@@ -319,7 +319,10 @@ fn tighten_file(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(metadata) = fs::metadata(path)
+        // `symlink_metadata` and the `is_file` check: a symlink planted at a cache path must not
+        // get its target chmod-ed (set_permissions follows links); the next write replaces it.
+        if let Ok(metadata) = fs::symlink_metadata(path)
+            && metadata.is_file()
             && metadata.permissions().mode() & 0o077 != 0
         {
             tracing::warn!(path = %path.display(), "cache file was readable by others; permissions set to 0600");

@@ -30,10 +30,18 @@ pub async fn obtain(
     profile: &str,
     options: &SessionOptions,
 ) -> anyhow::Result<Obtained> {
-    let (events, mut receiver) = mpsc::unbounded_channel();
+    let (events, mut receiver) = mpsc::unbounded_channel::<SessionEvent>();
     let printer = tokio::spawn(async move {
         let mut terminal = Terminal::open();
+        // One broken cache directory fails every read, lock and write: warn about it once.
+        let mut warned_about_cache = false;
         while let Some(event) = receiver.recv().await {
+            if let Stage::CacheUnavailable { .. } = event.stage {
+                if warned_about_cache {
+                    continue;
+                }
+                warned_about_cache = true;
+            }
             if let Some(text) = describe(&event) {
                 terminal.say(&text);
             }
@@ -77,6 +85,9 @@ fn describe(event: &SessionEvent) -> Option<String> {
             ));
             Some(text)
         }
+        Stage::CacheUnavailable { reason } => Some(format!(
+            "runas: warning: {profile}: the cache could not be used, continuing without it: {reason}"
+        )),
         other => {
             tracing::debug!(profile = %profile, stage = ?other, "session stage");
             None

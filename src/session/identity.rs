@@ -94,21 +94,21 @@ impl Session {
                 reason: "has no web_identity_auth_url".to_owned(),
             })?;
         let issuer = self.resolve_issuer(web, name, events).await;
-        let cache_error = |source| SessionError::Cache {
-            name: name.clone(),
-            source,
-        };
         let _lock = self
-            .lock(
+            .lock_or_warn(
                 name,
                 &format!("tokens:{issuer}\u{0}{}", web.client_id),
                 events,
             )
             .await?;
+        // An unreadable cache means a login, not a failure (DESIGN §7).
         let cached = self
             .store
             .tokens(&issuer, &web.client_id)
-            .map_err(cache_error)?;
+            .unwrap_or_else(|source| {
+                self.cache_unavailable(events, name, &source);
+                None
+            });
         if let (false, Some(entry)) = (options.force_login, &cached) {
             if entry.id_token_valid(self.now(), MIN_TOKEN_LIFETIME) {
                 return Ok(IdentityToken::from(entry));
@@ -118,7 +118,9 @@ impl Session {
                 let settings = self.client_settings(profile, web, &issuer)?;
                 self.event(events, name, Stage::RefreshingToken);
                 match flow::refresh(&provider, &settings, refresh_token).await {
-                    Ok(tokens) => return self.keep_tokens(&issuer, &web.client_id, tokens, name),
+                    Ok(tokens) => {
+                        return self.keep_tokens(&issuer, &web.client_id, tokens, name, events);
+                    }
                     // A refused refresh token only means a new login; anything else (IdP down,
                     // bad client secret) would fail the login the same way, so say it now.
                     Err(flow::FlowError::RefreshRejected) => {
@@ -136,7 +138,7 @@ impl Session {
         let tokens = self
             .login(&provider, &settings, web, options, name, events)
             .await?;
-        self.keep_tokens(&issuer, &web.client_id, tokens, name)
+        self.keep_tokens(&issuer, &web.client_id, tokens, name, events)
     }
 
     async fn login(
@@ -209,6 +211,7 @@ impl Session {
         client_id: &str,
         tokens: flow::Tokens,
         name: &str,
+        events: &mpsc::UnboundedSender<SessionEvent>,
     ) -> Result<IdentityToken, SessionError> {
         let entry = TokenEntry {
             issuer: issuer.to_owned(),
@@ -221,12 +224,10 @@ impl Session {
             preferred_username: tokens.claims.preferred_username,
             updated_at: self.now(),
         };
-        self.store
-            .put_tokens(&entry)
-            .map_err(|source| SessionError::Cache {
-                name: name.to_owned(),
-                source,
-            })?;
+        // Tokens that cannot be cached still serve this run; the next one logs in again.
+        if let Err(source) = self.store.put_tokens(&entry) {
+            self.cache_unavailable(events, name, &source);
+        }
         Ok(IdentityToken::from(&entry))
     }
 

@@ -17,6 +17,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::SessionError;
 
+use crate::cache::CacheError;
 use crate::cache::store::{CredentialEntry, Store, StoreLock, TokenEntry};
 use crate::config::{Config, Profile, ProfileKind};
 use crate::http;
@@ -72,6 +73,11 @@ pub enum Stage {
     Login(Progress),
     AssumingRole {
         role_arn: String,
+    },
+    /// The cache could not be read, locked or written; the work went on without it (the cache
+    /// is a convenience, never a reason to fail). `reason` names the path, never a secret.
+    CacheUnavailable {
+        reason: String,
     },
 }
 
@@ -162,7 +168,7 @@ impl Session {
             });
         }
         if !options.force_login
-            && let Some(entry) = self.fresh_cached(name)?
+            && let Some(entry) = self.fresh_cached_or_warn(name, events)
         {
             return Ok(Obtained {
                 entry,
@@ -172,10 +178,11 @@ impl Session {
         // One exchange per profile at a time, across processes: whoever waited here finds the
         // winner's credentials in the cache instead of repeating the exchange.
         let _lock = self
-            .lock(name, &format!("credentials:{name}"), events)
+            .lock_or_warn(name, &format!("credentials:{name}"), events)
             .await?;
         if !options.force_login
-            && let Some(entry) = self.fresh_cached(name)?
+            && _lock.is_some()
+            && let Some(entry) = self.fresh_cached_or_warn(name, events)
         {
             return Ok(Obtained {
                 entry,
@@ -183,12 +190,9 @@ impl Session {
             });
         }
         let entry = self.exchange(profile, options, events).await?;
-        self.store
-            .put_credentials(&entry)
-            .map_err(|source| SessionError::Cache {
-                name: name.to_owned(),
-                source,
-            })?;
+        if let Err(source) = self.store.put_credentials(&entry) {
+            self.cache_unavailable(events, name, &source);
+        }
         Ok(Obtained {
             entry,
             origin: Origin::Exchanged,
@@ -295,6 +299,56 @@ impl Session {
                 reason: err.to_string(),
             })?
             .map_err(cache_error)
+    }
+
+    /// Like [`Self::fresh_cached`], but an unreadable cache (say, `RUNAS_CACHE_DIR` under a
+    /// regular file) reads as empty and is reported, so the credentials can still be obtained.
+    fn fresh_cached_or_warn(
+        &self,
+        name: &str,
+        events: &UnboundedSender<SessionEvent>,
+    ) -> Option<CredentialEntry> {
+        match self.store.credentials(name) {
+            Ok(entry) => entry.filter(|entry| entry.is_fresh(self.now())),
+            Err(source) => {
+                self.cache_unavailable(events, name, &source);
+                None
+            }
+        }
+    }
+
+    /// Like [`Self::lock`], but a lock file that cannot be created means working unlocked
+    /// (with a warning) rather than failing: without a cache there is nothing to share anyway.
+    async fn lock_or_warn(
+        &self,
+        name: &str,
+        key: &str,
+        events: &UnboundedSender<SessionEvent>,
+    ) -> Result<Option<StoreLock>, SessionError> {
+        match self.lock(name, key, events).await {
+            Ok(lock) => Ok(Some(lock)),
+            Err(SessionError::Cache { source, .. }) => {
+                self.cache_unavailable(events, name, &source);
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    fn cache_unavailable(
+        &self,
+        events: &UnboundedSender<SessionEvent>,
+        profile: &str,
+        error: &CacheError,
+    ) {
+        tracing::warn!(profile = %profile, "cache unavailable, continuing without it: {error}");
+        self.event(
+            events,
+            profile,
+            Stage::CacheUnavailable {
+                reason: error.to_string(),
+            },
+        );
     }
 
     fn event(&self, events: &UnboundedSender<SessionEvent>, profile: &str, stage: Stage) {

@@ -10,6 +10,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod cli;
+pub mod fault_server;
 pub mod login;
 pub mod peers;
 pub mod raw_http;
