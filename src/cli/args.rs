@@ -22,6 +22,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// With no subcommand: the syntax of the lines the TUI's export key prints
+    /// (sh, fish, powershell, json, dotenv) [default: from $SHELL]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

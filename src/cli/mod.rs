@@ -22,8 +22,7 @@ use crate::config;
 /// Runs one parsed command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = cli.command else {
-        // The TUI arrives with a later issue; until then the bare command shows the list.
-        return list::run(&config_path(cli.config)?, &args::ListArgs { json: false });
+        return tui(cli.config, cli.format.as_deref());
     };
     match command {
         Command::List(args) => list::run(&config_path(cli.config)?, &args),
@@ -38,6 +37,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logout(args) => status::logout(&config_path(cli.config)?, &args),
         Command::Status(args) => status::status(&config_path(cli.config)?, &args),
     }
+}
+
+/// The full-screen TUI. It draws on the terminal, never on stdout, so `eval "$(runas)"` gets
+/// exactly the export lines chosen with its export key, printed after the terminal is restored.
+fn tui(config_path: Option<PathBuf>, format: Option<&str>) -> anyhow::Result<ExitCode> {
+    let format = format.map(str::parse::<crate::shell::Format>).transpose()?;
+    let outcome = crate::tui::run_blocking(crate::tui::TuiOptions {
+        config_path,
+        format,
+    })?;
+    output::print_stdout(&outcome.stdout_text()).context("cannot write to stdout")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn config_path(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {

@@ -168,6 +168,7 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
 pub fn stage_of(stage: session::Stage) -> Stage {
     match stage {
         session::Stage::WaitingForLock => Stage::WaitingForLock,
+        session::Stage::CacheUnavailable { .. } => Stage::CacheUnavailable,
         session::Stage::Discovering { .. } => Stage::Discovering,
         session::Stage::RefreshingToken => Stage::Refreshing,
         session::Stage::AssumingRole { role_arn } => Stage::AssumingRole { role_arn },

@@ -50,6 +50,8 @@ pub enum Activity {
 pub enum Stage {
     Starting,
     WaitingForLock,
+    /// The cache cannot be read or written; the login goes on without it.
+    CacheUnavailable,
     Discovering,
     Refreshing,
     OpenBrowser {
@@ -77,6 +79,7 @@ impl Stage {
         match self {
             Stage::Starting => "starting",
             Stage::WaitingForLock => "waiting for another runas",
+            Stage::CacheUnavailable => "going on without the cache",
             Stage::Discovering => "discovering the IdP",
             Stage::Refreshing => "refreshing the token",
             Stage::OpenBrowser { .. } => "opening the browser",
