@@ -4,7 +4,7 @@
 //! role; `s` opens a shell with the credentials and the TUI comes back intact afterwards.
 //!
 //! The binary is `runas` with no arguments (`RUNAS_TUI_BIN` may name another that opens the TUI
-//! the same way, e.g. `target/debug/examples/tui`). Everything talks to 127.0.0.1 only.
+//! the same way). Everything talks to 127.0.0.1 only.
 
 mod common;
 
