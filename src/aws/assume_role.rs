@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::sts::{AssumedRole, StsClient, StsError, credentials_from_sdk};
+use super::sts::{AssumedRole, StsClient, StsError, assumed_role};
 use crate::creds::Credentials;
 
 const ASSUME_ROLE: &str = "AssumeRole";
@@ -47,21 +47,6 @@ impl StsClient {
             .send()
             .await
             .map_err(|error| self.translate(operation, error))?;
-        let missing = |field: &str| StsError::BadResponse {
-            operation,
-            detail: format!("no {field} in the response"),
-        };
-        let sdk_credentials = output.credentials().ok_or_else(|| missing("Credentials"))?;
-        let user = output
-            .assumed_role_user()
-            .ok_or_else(|| missing("AssumedRoleUser"))?;
-        Ok(AssumedRole {
-            credentials: credentials_from_sdk(operation, sdk_credentials)?,
-            assumed_role_arn: user.arn().to_owned(),
-            assumed_role_id: user.assumed_role_id().to_owned(),
-            subject: None,
-            audience: None,
-            provider: None,
-        })
+        assumed_role(operation, output.credentials(), output.assumed_role_user())
     }
 }

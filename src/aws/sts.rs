@@ -161,21 +161,11 @@ impl StsClient {
             .await
             .map_err(|error| self.translate(operation, error))?;
 
-        let missing = |field: &str| StsError::BadResponse {
-            operation,
-            detail: format!("no {field} in the response"),
-        };
-        let sdk_credentials = output.credentials().ok_or_else(|| missing("Credentials"))?;
-        let user = output
-            .assumed_role_user()
-            .ok_or_else(|| missing("AssumedRoleUser"))?;
         Ok(AssumedRole {
-            credentials: credentials_from_sdk(operation, sdk_credentials)?,
-            assumed_role_arn: user.arn().to_owned(),
-            assumed_role_id: user.assumed_role_id().to_owned(),
             subject: output.subject_from_web_identity_token().map(str::to_owned),
             audience: output.audience().map(str::to_owned),
             provider: output.provider().map(str::to_owned),
+            ..assumed_role(operation, output.credentials(), output.assumed_role_user())?
         })
     }
 
@@ -214,6 +204,29 @@ impl StsClient {
             },
         }
     }
+}
+
+/// The parts every assume-role answer has; STS always sends both, so their absence is a bad
+/// answer rather than a refusal.
+pub(super) fn assumed_role(
+    operation: &'static str,
+    credentials: Option<&aws_sdk_sts::types::Credentials>,
+    user: Option<&aws_sdk_sts::types::AssumedRoleUser>,
+) -> Result<AssumedRole, StsError> {
+    let missing = |field: &str| StsError::BadResponse {
+        operation,
+        detail: format!("no {field} in the response"),
+    };
+    let credentials = credentials.ok_or_else(|| missing("Credentials"))?;
+    let user = user.ok_or_else(|| missing("AssumedRoleUser"))?;
+    Ok(AssumedRole {
+        credentials: credentials_from_sdk(operation, credentials)?,
+        assumed_role_arn: user.arn().to_owned(),
+        assumed_role_id: user.assumed_role_id().to_owned(),
+        subject: None,
+        audience: None,
+        provider: None,
+    })
 }
 
 pub(super) fn credentials_from_sdk(

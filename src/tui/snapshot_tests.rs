@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! `TestBackend` snapshots of the view at a fixed clock (stored in `snapshots/`). Colour is
 //! off so the text alone is compared.
 

@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
 //! Shared fixtures for the TUI's unit and snapshot tests: a config with profiles of every
 //! status, a fixed clock, and helpers to draw on a `TestBackend`.
 
