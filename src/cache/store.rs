@@ -172,16 +172,7 @@ impl Store {
     /// Blocks until this process holds the lock named `name` (e.g. `credentials:dev`). Call it
     /// from a blocking thread; it may wait for another process's whole login.
     pub fn lock(&self, name: &str) -> Result<StoreLock, CacheError> {
-        let dir = self.dir.join("locks");
-        cache_fs::ensure_dir(&dir)?;
-        let path = dir.join(format!("{}.lock", file_stem(name)));
-        let mut options = OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(&path)
-            .map_err(|err| CacheError::io("open", &path, err))?;
+        let (path, file) = self.lock_file(name)?;
         file.lock()
             .map_err(|err| CacheError::io("lock", &path, err))?;
         Ok(StoreLock { _file: file })

@@ -63,14 +63,7 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
         .format
         .unwrap_or_else(|| std::env::var_os("SHELL").map_or(Format::Sh, Format::from_shell_path));
     let mut guard = TerminalGuard::enter()?;
-    let size = guard.terminal().size()?;
-    update(
-        &mut app,
-        Msg::Resize {
-            width: size.width,
-            height: size.height,
-        },
-    );
+    fit_to_terminal(&mut app, &mut guard)?;
     let (messages, mut inbox) = unbounded_channel();
     let mut runner = Runner::new(session, messages.clone());
     runner.run(Effect::ReadCache);
@@ -104,14 +97,7 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
                     drop(input);
                     let result = run_shell(&mut guard, handoff).await;
                     input = EventStream::new();
-                    let size = guard.terminal().size()?;
-                    update(
-                        &mut app,
-                        Msg::Resize {
-                            width: size.width,
-                            height: size.height,
-                        },
-                    );
+                    fit_to_terminal(&mut app, &mut guard)?;
                     let _ = messages.send(result?);
                 }
                 Effect::Copy(handoff) => {
@@ -135,6 +121,21 @@ pub fn run_blocking(options: TuiOptions) -> Result<Outcome, TuiError> {
         .enable_all()
         .build()?
         .block_on(run(options))
+}
+
+/// Tells the app the terminal's current size: at start and after a shell, when no resize
+/// event reports it.
+fn fit_to_terminal(app: &mut App, guard: &mut TerminalGuard) -> Result<(), TuiError> {
+    let size = guard.terminal().size()?;
+    // A resize yields no effects: it only changes what the view lays out.
+    let _ = update(
+        app,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    Ok(())
 }
 
 /// Hands the terminal to a shell with the credentials and takes it back when the shell exits.
