@@ -1,6 +1,6 @@
-//! Which URL an STS call goes to, decided the way the AWS CLI and SDKs decide it (DESIGN §5):
-//! `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`, then the
-//! regional endpoint of the profile's region. A pure function: the environment is passed in, so
+//! Which URL an AWS call goes to, decided the way the AWS CLI and SDKs decide it (DESIGN §5):
+//! `AWS_ENDPOINT_URL_<SERVICE>` (e.g. `AWS_ENDPOINT_URL_STS`), then `AWS_ENDPOINT_URL`, then the
+//! profile's `endpoint_url`, then the regional endpoint of the profile's region. A pure function: the environment is passed in, so
 //! the tests (which rely on these variables to reach the loopback peers) and the TUI's "how was
 //! this decided" both see the same answer. It reads no files and makes no calls.
 
@@ -8,6 +8,51 @@ use openidconnect::url::Url;
 
 /// Environment variable that names an endpoint for STS alone.
 pub const ENV_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+
+/// The AWS services runas calls. Each has its own `AWS_ENDPOINT_URL_<SERVICE>` variable (the
+/// service id upper-cased, spaces as underscores, as the SDKs define it) and regional host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    Sts,
+    /// IAM Identity Center OIDC (`CreateToken`, `CreateTokenWithIAM`, device authorization).
+    SsoOidc,
+    /// The IAM Identity Center portal (`GetRoleCredentials`).
+    Sso,
+    /// S3 Control (`GetDataAccess` of S3 Access Grants).
+    S3Control,
+}
+
+impl Service {
+    /// The service-specific endpoint variable.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Service::Sts => ENV_ENDPOINT_URL_STS,
+            Service::SsoOidc => "AWS_ENDPOINT_URL_SSO_OIDC",
+            Service::Sso => "AWS_ENDPOINT_URL_SSO",
+            Service::S3Control => "AWS_ENDPOINT_URL_S3_CONTROL",
+        }
+    }
+
+    /// The first label(s) of the regional host name.
+    fn host_prefix(self) -> &'static str {
+        match self {
+            Service::Sts => "sts",
+            Service::SsoOidc => "oidc",
+            Service::Sso => "portal.sso",
+            Service::S3Control => "s3-control",
+        }
+    }
+
+    /// The name used in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Sts => "STS",
+            Service::SsoOidc => "IAM Identity Center OIDC",
+            Service::Sso => "IAM Identity Center portal",
+            Service::S3Control => "S3 Control",
+        }
+    }
+}
 /// Environment variable that names an endpoint for every AWS service.
 pub const ENV_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 /// Environment variable that makes the SDKs ignore every configured endpoint.
@@ -16,22 +61,25 @@ pub const ENV_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_END
 /// Where the chosen endpoint came from, for messages and the TUI's detail pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndpointSource {
-    /// `AWS_ENDPOINT_URL_STS`
+    /// `AWS_ENDPOINT_URL_<SERVICE>`, e.g. `AWS_ENDPOINT_URL_STS`
     ServiceEnvironment,
     /// `AWS_ENDPOINT_URL`
     GlobalEnvironment,
     /// The profile's `endpoint_url` key.
     Profile,
-    /// `https://sts.{region}.{partition suffix}`
+    /// `https://{service host}.{region}.{partition suffix}`
     Regional,
 }
 
-/// An STS endpoint URL and how it was chosen.
+/// An endpoint URL and how it was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StsEndpoint {
+pub struct ServiceEndpoint {
     pub url: String,
     pub source: EndpointSource,
 }
+
+/// The STS endpoint (kept as its own name: most callers only ever need STS).
+pub type StsEndpoint = ServiceEndpoint;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EndpointError {
@@ -41,14 +89,24 @@ pub enum EndpointError {
     InvalidRegion(String),
 }
 
-/// The STS endpoint for `region`, honouring the configured overrides in AWS order. `env` looks
-/// up an environment variable (`|name| std::env::var(name).ok()` in production); empty values
-/// count as unset, as they do in the AWS SDKs.
+/// The STS endpoint for `region`: [`resolve_endpoint`] for [`Service::Sts`].
 pub fn resolve_sts_endpoint(
     region: &str,
     profile_endpoint_url: Option<&str>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<StsEndpoint, EndpointError> {
+    resolve_endpoint(Service::Sts, region, profile_endpoint_url, env)
+}
+
+/// The endpoint of `service` for `region`, honouring the configured overrides in AWS order.
+/// `env` looks up an environment variable (`|name| std::env::var(name).ok()` in production);
+/// empty values count as unset, as they do in the AWS SDKs.
+pub fn resolve_endpoint(
+    service: Service,
+    region: &str,
+    profile_endpoint_url: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ServiceEndpoint, EndpointError> {
     let set = |name: &str| {
         env(name)
             .map(|v| v.trim().to_owned())
@@ -59,9 +117,9 @@ pub fn resolve_sts_endpoint(
     if !ignore_configured {
         let configured = [
             (
-                set(ENV_ENDPOINT_URL_STS),
+                set(service.env_var()),
                 EndpointSource::ServiceEnvironment,
-                ENV_ENDPOINT_URL_STS,
+                service.env_var(),
             ),
             (
                 set(ENV_ENDPOINT_URL),
@@ -79,15 +137,15 @@ pub fn resolve_sts_endpoint(
         ];
         for (value, source, origin) in configured {
             if let Some(url) = value {
-                return Ok(StsEndpoint {
+                return Ok(ServiceEndpoint {
                     url: checked_http_url(origin, url)?,
                     source,
                 });
             }
         }
     }
-    Ok(StsEndpoint {
-        url: regional_sts_url(region)?,
+    Ok(ServiceEndpoint {
+        url: regional_url(service, region)?,
         source: EndpointSource::Regional,
     })
 }
@@ -99,9 +157,9 @@ fn checked_http_url(origin: &'static str, value: String) -> Result<String, Endpo
     }
 }
 
-/// `https://sts.{region}.amazonaws.com`, or `.amazonaws.com.cn` in the China partition. The
-/// region becomes part of a host name, so anything but a plain region name is refused.
-fn regional_sts_url(region: &str) -> Result<String, EndpointError> {
+/// `https://{service}.{region}.amazonaws.com`, or `.amazonaws.com.cn` in the China partition.
+/// The region becomes part of a host name, so anything but a plain region name is refused.
+fn regional_url(service: Service, region: &str) -> Result<String, EndpointError> {
     let plausible = !region.is_empty()
         && region.len() <= 32
         && region
@@ -117,7 +175,10 @@ fn regional_sts_url(region: &str) -> Result<String, EndpointError> {
     } else {
         "amazonaws.com"
     };
-    Ok(format!("https://sts.{region}.{suffix}"))
+    Ok(format!(
+        "https://{}.{region}.{suffix}",
+        service.host_prefix()
+    ))
 }
 
 #[cfg(test)]
@@ -210,6 +271,23 @@ mod tests {
             error.to_string().starts_with("profile endpoint_url"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn every_service_has_its_own_variable_and_regional_host() {
+        let env = env_of(&[
+            ("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:7001"),
+            ("AWS_ENDPOINT_URL_S3_CONTROL", "http://127.0.0.1:7002"),
+        ]);
+        let oidc = resolve_endpoint(Service::SsoOidc, "eu-west-1", None, &env).unwrap();
+        assert_eq!(oidc.url, "http://127.0.0.1:7001");
+        let s3control = resolve_endpoint(Service::S3Control, "eu-west-1", None, &env).unwrap();
+        assert_eq!(s3control.url, "http://127.0.0.1:7002");
+        let sts = resolve_endpoint(Service::Sts, "eu-west-1", None, &env).unwrap();
+        assert_eq!(sts.url, "https://sts.eu-west-1.amazonaws.com");
+        let portal = resolve_endpoint(Service::Sso, "eu-west-1", None, &env).unwrap();
+        assert_eq!(portal.url, "https://portal.sso.eu-west-1.amazonaws.com");
+        assert_eq!(portal.source, EndpointSource::Regional);
     }
 
     #[test]

@@ -6,7 +6,11 @@
 mod advice;
 mod assume_role;
 pub mod endpoint;
+pub mod sdk;
 pub mod sts;
 
-pub use endpoint::{EndpointError, EndpointSource, StsEndpoint, resolve_sts_endpoint};
+pub use endpoint::{
+    EndpointError, EndpointSource, Service, ServiceEndpoint, StsEndpoint, resolve_endpoint,
+    resolve_sts_endpoint,
+};
 pub use sts::{AssumedRole, StsClient, StsError, StsSettings};

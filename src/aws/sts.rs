@@ -9,12 +9,11 @@
 
 use std::time::Duration;
 
-use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::tls;
 use chrono::{DateTime, Utc};
 
+use super::sdk::{self, Timeouts};
 use crate::creds::{Credentials, Secret};
 
 /// How an [`StsClient`] reaches STS.
@@ -23,11 +22,7 @@ pub struct StsSettings {
     pub region: String,
     /// Usually the `url` of [`super::endpoint::resolve_sts_endpoint`].
     pub endpoint_url: String,
-    pub connect_timeout: Duration,
-    /// Bound on one HTTP attempt.
-    pub attempt_timeout: Duration,
-    /// Bound on the whole call, retries included.
-    pub operation_timeout: Duration,
+    pub timeouts: Timeouts,
 }
 
 impl StsSettings {
@@ -36,9 +31,7 @@ impl StsSettings {
         StsSettings {
             region: region.into(),
             endpoint_url: endpoint_url.into(),
-            connect_timeout: Duration::from_secs(3),
-            attempt_timeout: Duration::from_secs(10),
-            operation_timeout: Duration::from_secs(30),
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -112,24 +105,14 @@ const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "AssumeRoleWithWebIdentity";
 
 impl StsClient {
     pub fn new(settings: &StsSettings) -> Self {
-        let http_client = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(settings.connect_timeout)
-            .operation_attempt_timeout(settings.attempt_timeout)
-            .operation_timeout(settings.operation_timeout)
-            .build();
         // No credentials_provider: the SDK then sends the unsigned call as the model allows,
         // and nothing can reach for ~/.aws/credentials or IMDS behind runas's back.
         let config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .http_client(http_client)
+            .http_client(sdk::http_client())
             .region(Region::new(settings.region.clone()))
             .endpoint_url(settings.endpoint_url.clone())
-            .timeout_config(timeouts)
+            .timeout_config(settings.timeouts.sdk_config())
             .build();
         StsClient {
             client: aws_sdk_sts::Client::from_conf(config),

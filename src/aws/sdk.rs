@@ -1,0 +1,51 @@
+//! What every AWS SDK client of runas shares: one rustls/ring HTTP client and bounded
+//! timeouts. The SDK crates are built without their default HTTPS client (DESIGN §11), so a
+//! client configured without [`http_client`] would fail only when it first sends; every client
+//! constructor in `aws/` takes these from here.
+
+use std::time::Duration;
+
+// The smithy types are the same for every SDK crate; the STS crate's re-exports save two direct
+// dependencies.
+use aws_sdk_sts::config::SharedHttpClient;
+use aws_sdk_sts::config::timeout::TimeoutConfig;
+use aws_smithy_http_client::tls;
+
+/// Bounds on one AWS call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// Bound on one HTTP attempt.
+    pub attempt: Duration,
+    /// Bound on the whole call, retries included.
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(3),
+            attempt: Duration::from_secs(10),
+            operation: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Timeouts {
+    pub fn sdk_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+}
+
+/// The HTTPS client (rustls with ring; plain HTTP for loopback endpoints works too).
+pub fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
