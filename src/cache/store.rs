@@ -79,11 +79,27 @@ impl CredentialEntry {
 
 /// The on-disk envelope: a version and the key, so a file renamed or written by another
 /// format is recognised instead of misread.
-#[derive(Serialize, Deserialize)]
-struct Envelope<T> {
-    version: u32,
-    key: String,
-    entry: T,
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub version: u32,
+    pub key: String,
+    pub entry: T,
+}
+
+/// The bytes of one cache file as the store writes them. Public, with [`decode`], so the
+/// fuzz target and tests reach the exact format without a file system.
+pub fn encode<T: Serialize>(key: &str, entry: &T) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec_pretty(&Envelope {
+        version: FORMAT_VERSION,
+        key: key.to_string(),
+        entry,
+    })
+}
+
+/// One cache file's bytes read back. The caller decides what a version or key other than the
+/// one it expects means (the store treats both as absent).
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<Envelope<T>, serde_json::Error> {
+    serde_json::from_slice(bytes)
 }
 
 /// A held advisory lock; released when dropped (the OS also releases it if the process dies).
@@ -219,7 +235,7 @@ impl Store {
             return Ok(None);
         };
         tighten_file(path);
-        match serde_json::from_slice::<Envelope<T>>(&bytes) {
+        match decode::<T>(&bytes) {
             Ok(envelope) if envelope.version == FORMAT_VERSION && envelope.key == key => {
                 Ok(Some(envelope.entry))
             }
@@ -244,19 +260,14 @@ impl Store {
             .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "json"))
             .filter_map(|entry| {
                 let bytes = fs::read(entry.path()).ok()?;
-                let envelope: Envelope<T> = serde_json::from_slice(&bytes).ok()?;
+                let envelope = decode::<T>(&bytes).ok()?;
                 (envelope.version == FORMAT_VERSION).then_some(envelope.entry)
             })
             .collect()
     }
 
     fn write<T: Serialize>(&self, path: &Path, key: &str, entry: &T) -> Result<(), CacheError> {
-        let envelope = Envelope {
-            version: FORMAT_VERSION,
-            key: key.to_string(),
-            entry,
-        };
-        let bytes = serde_json::to_vec_pretty(&envelope).map_err(|err| CacheError::Encode {
+        let bytes = encode(key, entry).map_err(|err| CacheError::Encode {
             path: path.to_path_buf(),
             message: err.to_string(),
         })?;

@@ -1,0 +1,142 @@
+//! The AWS config parser over arbitrary bytes. Beyond "no panic" it checks what the rest of
+//! runas relies on: every line number points into the file, profile names are non-empty and
+//! unique, issues sit in the list matching their severity and name their own profile, and the
+//! pre-scan keeps its promise that rust-ini never rejects or contradicts it (that case only
+//! logs a warning in the library, so the target turns the warning into a crash).
+
+#![no_main]
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use libfuzzer_sys::fuzz_target;
+use runas::config::{Config, ConfigIssue, Severity};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+
+const CONFIG_PATH: &str = "/fuzz/config";
+
+fuzz_target!(|bytes: &[u8]| {
+    install_disagreement_tripwire();
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            let config = runas::config::parse(Path::new(CONFIG_PATH), text);
+            check(&config, Path::new(CONFIG_PATH), text);
+        }
+        // Non-UTF-8 bytes only reach the parser through `load`, which numbers the bad lines.
+        Err(_) => {
+            let path = scratch_file();
+            // A harness that cannot write its temp dir cannot fuzz at all; stopping is right.
+            std::fs::write(&path, bytes).expect("write the scratch config file");
+            let config = runas::config::load(&path).expect("load the scratch config file");
+            check(&config, &path, &String::from_utf8_lossy(bytes));
+        }
+    }
+});
+
+fn scratch_file() -> PathBuf {
+    std::env::temp_dir().join(format!("runas-fuzz-config-{}", std::process::id()))
+}
+
+fn check(config: &Config, path: &Path, text: &str) {
+    let line_count = text.split('\n').count();
+    let check_issue = |issue: &ConfigIssue, profile: Option<&str>, severity: Option<Severity>| {
+        assert!(
+            (1..=line_count).contains(&issue.line),
+            "issue on line {} of a {line_count}-line file: {issue}",
+            issue.line
+        );
+        assert_eq!(issue.file, path, "{issue}");
+        assert!(!issue.message.is_empty(), "{issue:?}");
+        if let Some(severity) = severity {
+            assert_eq!(issue.severity, severity, "{issue}");
+        }
+        if let Some(profile) = profile {
+            assert_eq!(issue.profile.as_deref(), Some(profile), "{issue}");
+        }
+        let _shown = issue.to_string();
+    };
+
+    for issue in &config.issues {
+        check_issue(issue, None, None);
+    }
+    let mut names = HashSet::new();
+    for profile in &config.profiles {
+        assert!(!profile.name.is_empty(), "a profile without a name");
+        assert!(
+            names.insert(profile.name.as_str()),
+            "profile {} twice",
+            profile.name
+        );
+        assert!(
+            (1..=line_count).contains(&profile.line),
+            "profile {} on line {}",
+            profile.name,
+            profile.line
+        );
+        for entry in &profile.entries {
+            assert!(
+                (1..=line_count).contains(&entry.line),
+                "key {} on line {}",
+                entry.key,
+                entry.line
+            );
+        }
+        for issue in &profile.errors {
+            check_issue(issue, Some(&profile.name), Some(Severity::Error));
+        }
+        for issue in &profile.warnings {
+            check_issue(issue, Some(&profile.name), Some(Severity::Warning));
+        }
+        assert_eq!(profile.is_usable(), profile.errors.is_empty());
+        let _shown = format!("{profile:?}");
+    }
+    let mut session_names = HashSet::new();
+    for session in &config.sso_sessions {
+        assert!(!session.name.is_empty(), "an sso-session without a name");
+        assert!(
+            session_names.insert(session.name.as_str()),
+            "sso-session {} twice",
+            session.name
+        );
+        assert!((1..=line_count).contains(&session.line));
+        for issue in &session.errors {
+            check_issue(issue, None, None);
+        }
+    }
+}
+
+/// Panics on any warning the config module logs: its only warnings say rust-ini rejected the
+/// sanitised text or disagreed with the pre-scan, which the pre-scan is meant to rule out.
+struct DisagreementTripwire;
+
+impl<S: Subscriber> Layer<S> for DisagreementTripwire {
+    fn on_event(&self, event: &Event<'_>, _context: Context<'_, S>) {
+        let metadata = event.metadata();
+        if *metadata.level() <= Level::WARN && metadata.target().starts_with("runas::config") {
+            let mut fields = FieldText(String::new());
+            event.record(&mut fields);
+            panic!("{} warned:{}", metadata.target(), fields.0);
+        }
+    }
+}
+
+struct FieldText(String);
+
+impl Visit for FieldText {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+fn install_disagreement_tripwire() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        tracing_subscriber::registry()
+            .with(DisagreementTripwire)
+            .init();
+    });
+}
