@@ -86,6 +86,28 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
         let trimmed = line.trim();
         let not_utf8 = non_utf8_lines.binary_search(&number).is_ok();
 
+        // The AWS CLI (Python's universal newlines) and rust-ini both end a line at a lone CR,
+        // so such a line means something else to them than to a scan by `\n`; refusing it keeps
+        // the sanitised text one that rust-ini reads line for line.
+        if trimmed.contains('\r') {
+            let problem = error(number, LONE_CR.to_string());
+            if trimmed.starts_with('[') {
+                out.file_problems.push(problem);
+                context = Context::BrokenSection;
+                continue;
+            }
+            match (context, out.sections.last_mut()) {
+                // The broken header's issue already says its keys are ignored.
+                (Context::BrokenSection, _) => {}
+                (Context::NoSection, _) | (_, None) => out.file_problems.push(problem),
+                (_, Some(section)) => section.problems.push(problem),
+            }
+            if context == Context::Nested {
+                context = Context::InSection;
+            }
+            continue;
+        }
+
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             if not_utf8 {
                 out.file_problems.push(warning(number, NOT_UTF8_COMMENT));
@@ -187,6 +209,9 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
     out
 }
 
+const LONE_CR: &str = "line contains a carriage return (\\r) before its end, which the AWS CLI \
+                       reads as a line break; it was ignored; save the file with \\n or \\r\\n \
+                       line endings";
 const NOT_UTF8_COMMENT: &str = "line contains bytes that are not UTF-8 (replaced with U+FFFD)";
 
 fn error(line: usize, message: String) -> LineProblem {
@@ -359,6 +384,38 @@ mod tests {
         );
         assert_eq!((&*keys[1].key, &*keys[1].value), ("region", "y"));
         assert!(scan.sections[0].problems.is_empty());
+    }
+
+    /// Found by the `config_parse` fuzz target: a lone CR inside a value reached rust-ini,
+    /// which ended the line there and rejected the whole sanitised file.
+    #[test]
+    fn a_lone_carriage_return_makes_the_line_malformed_and_keeps_rust_ini_reading() {
+        let text = "[profile a]\nregion = eu\r\rwest-1\r\n# note\rrole_arn = x\n\
+                    [profile b\r]\nkey = ignored\n[profile c]\nok = 1\r\n";
+        let scan = scan(text, &[]);
+        assert_eq!(scan.sanitised.split('\n').count(), text.split('\n').count());
+        assert!(!scan.sanitised.contains('\r'), "{:?}", scan.sanitised);
+        let problems: Vec<_> = scan.sections[0].problems.iter().map(|p| p.line).collect();
+        assert_eq!(problems, [2, 3]);
+        assert!(scan.sections[0].keys.is_empty());
+        assert_eq!(scan.file_problems.len(), 1);
+        assert_eq!(scan.file_problems[0].line, 4);
+        assert!(scan.file_problems[0].message.contains("carriage return"));
+        // The broken header's key is ignored with it, and the next section reads normally.
+        assert_eq!(scan.sections.len(), 2);
+        assert_eq!(&*scan.sections[1].keys[0].key, "ok");
+        assert!(
+            ini::Ini::load_from_str_opt(
+                &scan.sanitised,
+                ini::ParseOption {
+                    enabled_quote: false,
+                    enabled_escape: false,
+                    enabled_indented_mutiline_value: true,
+                    enabled_preserve_key_leading_whitespace: false,
+                }
+            )
+            .is_ok()
+        );
     }
 
     #[test]
