@@ -193,7 +193,7 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
                 ),
             ));
         }
-        let _ = write!(out.sanitised, "{key}=");
+        push_key(&mut out.sanitised, &key);
         push_value(&mut out.sanitised, value);
         context = if value.is_empty() {
             Context::Nested
@@ -228,6 +228,16 @@ fn warning(line: usize, message: &str) -> LineProblem {
         severity: Severity::Warning,
         message: message.to_string(),
     }
+}
+
+/// rust-ini (escapes off) still reads a `\` as taking the next character with it, so a key
+/// ending in `\` would swallow the `=` after it; a space stops that and rust-ini trims it away.
+fn push_key(sanitised: &mut String, key: &str) {
+    sanitised.push_str(key);
+    if key.ends_with('\\') {
+        sanitised.push(' ');
+    }
+    sanitised.push('=');
 }
 
 /// rust-ini (escapes off) still reads a `\` at the end of a line as a line continuation,
@@ -386,6 +396,37 @@ mod tests {
         assert!(scan.sections[0].problems.is_empty());
     }
 
+    /// What rust-ini reads from the sanitised text, section by section, with read.rs's options.
+    fn rust_ini_keys(sanitised: &str) -> Vec<Vec<(String, String)>> {
+        let options = ini::ParseOption {
+            enabled_quote: false,
+            enabled_escape: false,
+            enabled_indented_mutiline_value: true,
+            enabled_preserve_key_leading_whitespace: false,
+        };
+        ini::Ini::load_from_str_opt(sanitised, options)
+            .unwrap()
+            .into_iter()
+            .filter(|(name, _)| name.is_some())
+            .map(|(_, properties)| properties.into_iter().collect())
+            .collect()
+    }
+
+    /// Found by the `config_parse` fuzz target: rust-ini took `\=` as one escaped character,
+    /// so the key ran on into the value and disagreed with the pre-scan.
+    #[test]
+    fn a_key_ending_in_a_backslash_reads_the_same_in_rust_ini() {
+        let text = "[profile a]\nrole_arn \\= arn:aws:iam::1:role/x\nregion = eu\n";
+        let scan = scan(text, &[]);
+        let scanned: Vec<_> = scan.sections[0]
+            .keys
+            .iter()
+            .map(|k| (k.key.to_string(), k.value.to_string()))
+            .collect();
+        assert_eq!(scanned[0].0, "role_arn \\");
+        assert_eq!(rust_ini_keys(&scan.sanitised), [scanned]);
+    }
+
     /// Found by the `config_parse` fuzz target: a lone CR inside a value reached rust-ini,
     /// which ended the line there and rejected the whole sanitised file.
     #[test]
@@ -404,18 +445,7 @@ mod tests {
         // The broken header's key is ignored with it, and the next section reads normally.
         assert_eq!(scan.sections.len(), 2);
         assert_eq!(&*scan.sections[1].keys[0].key, "ok");
-        assert!(
-            ini::Ini::load_from_str_opt(
-                &scan.sanitised,
-                ini::ParseOption {
-                    enabled_quote: false,
-                    enabled_escape: false,
-                    enabled_indented_mutiline_value: true,
-                    enabled_preserve_key_leading_whitespace: false,
-                }
-            )
-            .is_ok()
-        );
+        assert_eq!(rust_ini_keys(&scan.sanitised).len(), 2);
     }
 
     #[test]
