@@ -103,7 +103,7 @@ async fn read_head(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
             return Ok(head);
         }
         line_ended = line_ended || head[scan_from..].windows(2).any(|pair| pair == b"\r\n");
-        let line_too_long = !line_ended && head.len() > request::MAX_REQUEST_LINE_BYTES;
+        let line_too_long = !line_ended && request::unfinished_line_too_long(&head);
         if line_too_long || head.len() >= request::MAX_HEAD_BYTES {
             return Ok(head);
         }

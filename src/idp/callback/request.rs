@@ -69,12 +69,20 @@ pub fn find_head_end(bytes: &[u8], from: usize) -> Option<usize> {
         .map(|position| start + position + HEAD_END.len())
 }
 
+/// Whether `bytes`, which hold no CRLF yet, can no longer start a request line within
+/// [`MAX_REQUEST_LINE_BYTES`]. A line of exactly the limit whose CR has arrived but whose LF
+/// has not is still fine: where a read ends must not decide whether a request is accepted.
+pub fn unfinished_line_too_long(bytes: &[u8]) -> bool {
+    let cr_of_a_full_line = usize::from(bytes.ends_with(b"\r"));
+    bytes.len() > MAX_REQUEST_LINE_BYTES + cr_of_a_full_line
+}
+
 /// Parses the request head at the start of `bytes`; anything after the blank line is ignored.
 pub fn parse_request(bytes: &[u8]) -> Result<Request, ParseError> {
     let line_end = bytes.windows(2).position(|window| window == b"\r\n");
     match line_end {
         Some(end) if end > MAX_REQUEST_LINE_BYTES => return Err(ParseError::RequestLineTooLong),
-        None if bytes.len() > MAX_REQUEST_LINE_BYTES => return Err(ParseError::RequestLineTooLong),
+        None if unfinished_line_too_long(bytes) => return Err(ParseError::RequestLineTooLong),
         _ => {}
     }
     let head_end = match find_head_end(bytes, 0) {
@@ -267,6 +275,27 @@ mod tests {
             "a".repeat(MAX_REQUEST_LINE_BYTES - 20)
         );
         assert!(parse(&just_fits).is_ok());
+    }
+
+    /// Found with the `callback_request` fuzz target's prefix check on a hand-made input at the
+    /// limit: a request line of exactly the limit was accepted whole but refused as too long
+    /// when a read ended between its CR and LF.
+    #[test]
+    fn a_request_line_of_exactly_the_limit_survives_a_read_ending_after_its_cr() {
+        let target = format!(
+            "/?{}",
+            "a".repeat(MAX_REQUEST_LINE_BYTES - "GET  HTTP/1.1".len() - 2)
+        );
+        let request = format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n");
+        let line_end = request.find("\r\n").unwrap();
+        assert_eq!(line_end, MAX_REQUEST_LINE_BYTES);
+        assert!(parse(&request).is_ok());
+        assert_eq!(parse(&request[..=line_end]), Err(ParseError::Incomplete));
+        assert!(!unfinished_line_too_long(&request.as_bytes()[..=line_end]));
+        // One byte more and it is too long, CR or not.
+        let longer = format!("GET {target}a HTTP/1.1\r");
+        assert_eq!(parse(&longer), Err(ParseError::RequestLineTooLong));
+        assert!(unfinished_line_too_long(longer.as_bytes()));
     }
 
     #[test]
