@@ -84,6 +84,9 @@ for target in "${targets[@]}"; do
     -print_final_stats=1 "${dict[@]}" >"$log" 2>&1 || status=$?
 
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  # libFuzzer's own corpus count (its last status line); the directory also keeps inputs that
+  # later, smaller ones replaced.
+  units=$(grep -o 'corp: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   crashes=$(($(count_crashes "$artifacts") - crashes_before))
   if [[ $status -ne 0 && $crashes -eq 0 ]]; then
     echo "fuzz.sh: $target exited with status $status without a crash file; see fuzz/$log" >&2
@@ -91,13 +94,13 @@ for target in "${targets[@]}"; do
     crashes="error"
   fi
   [[ $crashes == 0 ]] || failed=1
-  results+=("$target ${runs:-?} $(count_files "$corpus") $crashes")
+  results+=("$target $seconds ${runs:-?} ${units:-?} $(count_files "$corpus") $crashes")
 done
 
-printf '\n%-18s %14s %12s %8s\n' target runs corpus crashes
+printf '\n%-18s %8s %14s %8s %13s %8s\n' target seconds runs corpus corpus_files crashes
 for row in "${results[@]}"; do
-  # shellcheck disable=SC2086 # the row is four space-free words
-  printf '%-18s %14s %12s %8s\n' $row
+  # shellcheck disable=SC2086 # the row is six space-free words
+  printf '%-18s %8s %14s %8s %13s %8s\n' $row
 done
 if [[ $failed -ne 0 ]]; then
   echo "fuzz.sh: at least one target crashed; inputs are in fuzz/artifacts/TARGET" >&2

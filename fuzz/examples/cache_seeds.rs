@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         client_id: "azure-client".into(),
         id_token: Secret::new("header.payload.signature"),
         refresh_token: None,
+        // In range, as in `at`.
         id_token_expires_at: DateTime::from_timestamp(1_800_003_600, 123_456_789)
             .expect("a timestamp in range"),
         subject: None,

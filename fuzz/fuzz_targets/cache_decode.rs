@@ -22,6 +22,7 @@ where
         return;
     };
     let _shown = format!("{decoded:?}");
+    // Both expects are the property under test: a panic is a finding.
     let encoded = encode(&decoded.key, &decoded.entry).expect("a decoded entry encodes");
     let again = decode::<T>(&encoded).expect("the encoder's output decodes");
     assert_eq!(again.version, FORMAT_VERSION);

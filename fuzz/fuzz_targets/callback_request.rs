@@ -48,6 +48,7 @@ fuzz_target!(|bytes: &[u8]| {
         );
     }
 
+    // An assertion like the others: a panic here is a finding.
     let end = find_head_end(bytes, 0).expect("an accepted request has a complete head");
     assert!(end <= MAX_HEAD_BYTES);
     assert_eq!(parse_request(&bytes[..end]).as_ref(), Ok(&request));
