@@ -1,13 +1,11 @@
 //! The tolerant line pre-scan. It classifies every line of the file (header, key, nested
 //! continuation, comment, blank, malformed) with its 1-based number, so each problem can be
-//! tied to its line and its section, and it writes a sanitised copy of the text, line for line,
-//! that rust-ini can always read: malformed lines, comments and stray keys become blank lines,
-//! inline comments are cut, and each section header becomes `[sN]` (N = its index here) so
-//! rust-ini's sections map back to ours without relying on how it orders or merges names.
+//! tied to its line and its section, and it reads each key's value the way the AWS CLI does
+//! (escapes and quotes kept verbatim, inline comments cut, indented lines after `key =` joined
+//! into a nested value). Its values are checked against rust-ini's in the tests of `read`.
 //! It does not interpret values or decide what a section means beyond its header shape.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use super::types::Severity;
 
@@ -52,8 +50,6 @@ pub(super) struct Scan<'t> {
     pub sections: Vec<ScannedSection<'t>>,
     /// Problems that belong to no section.
     pub file_problems: Vec<LineProblem>,
-    /// Same number of lines as the input; only what rust-ini can read without error.
-    pub sanitised: String,
 }
 
 /// What the line before decided about the lines that follow.
@@ -71,17 +67,11 @@ enum Context {
 
 /// `non_utf8_lines` are 1-based line numbers (sorted) whose bytes were lossily decoded.
 pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
-    let mut out = Scan {
-        sanitised: String::with_capacity(text.len() + text.len() / 8),
-        ..Scan::default()
-    };
+    let mut out = Scan::default();
     let mut context = Context::NoSection;
 
     for (index, raw_line) in text.split('\n').enumerate() {
         let number = index + 1;
-        if index > 0 {
-            out.sanitised.push('\n');
-        }
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
         let trimmed = line.trim();
         let not_utf8 = non_utf8_lines.binary_search(&number).is_ok();
@@ -102,8 +92,6 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
                     joined.push('\n');
                 }
                 joined.push_str(nested);
-                out.sanitised.push_str("  ");
-                push_value(&mut out.sanitised, nested);
             }
             continue;
         }
@@ -111,8 +99,6 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
         if trimmed.starts_with('[') {
             match parse_header(trimmed) {
                 Ok(header) => {
-                    let section_index = out.sections.len();
-                    let _ = write!(out.sanitised, "[s{section_index}]");
                     out.sections.push(ScannedSection {
                         header,
                         line: number,
@@ -171,8 +157,6 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
                 ),
             ));
         }
-        let _ = write!(out.sanitised, "{key}=");
-        push_value(&mut out.sanitised, value);
         context = if value.is_empty() {
             Context::Nested
         } else {
@@ -202,16 +186,6 @@ fn warning(line: usize, message: &str) -> LineProblem {
         line,
         severity: Severity::Warning,
         message: message.to_string(),
-    }
-}
-
-/// rust-ini (escapes off) still reads a `\` at the end of a line as a line continuation,
-/// which would swallow the next line into a value such as `C:\tools\`; a trailing space
-/// stops that and rust-ini trims it away again.
-fn push_value(sanitised: &mut String, value: &str) {
-    sanitised.push_str(value);
-    if value.ends_with('\\') {
-        sanitised.push(' ');
     }
 }
 
@@ -336,11 +310,11 @@ mod tests {
     }
 
     #[test]
-    fn sanitised_text_keeps_line_numbers_and_drops_what_rust_ini_rejects() {
+    fn problems_and_keys_keep_their_line_numbers() {
         let text = "stray = 1\n[profile a]\n  # indented comment\nnot a pair\nk = v ; c\r\n";
         let scan = scan(text, &[]);
-        assert_eq!(scan.sanitised.lines().count(), text.lines().count());
-        assert_eq!(scan.sanitised, "\n[s0]\n\n\nk=v\n");
+        let keys: Vec<_> = scan.sections[0].keys.iter().map(|k| (&*k.key, &*k.value)).collect();
+        assert_eq!(keys, [("k", "v")]);
         assert_eq!(scan.file_problems.len(), 1);
         assert_eq!(scan.file_problems[0].line, 1);
         assert_eq!(scan.sections[0].problems[0].line, 4);
