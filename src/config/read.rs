@@ -122,7 +122,10 @@ mod tests {
             .into_iter()
             .map(|section| section.into_iter().map(|e| (e.key, e.value)).collect())
             .collect();
-        assert_eq!(read, from_rust_ini, "the pre-scan must read what rust-ini reads");
+        assert_eq!(
+            read, from_rust_ini,
+            "the pre-scan must read what rust-ini reads"
+        );
         let values: Vec<_> = read[0].iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(
             values,

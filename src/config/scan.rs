@@ -192,7 +192,11 @@ fn warning(line: usize, message: &str) -> LineProblem {
 /// Splits at the first `=` or `:` (the delimiters the AWS CLI's parser accepts); the key is
 /// lowercased and trimmed, the value trimmed and cut at an inline comment.
 fn split_key_value(trimmed: &str) -> Option<(Cow<'_, str>, &str)> {
-    let at = trimmed.find(['=', ':'])?;
+    // Both delimiters are ASCII, so a byte search finds the same place as a char search,
+    // at a fraction of the cost over 10,000 profiles.
+    let at = trimmed
+        .bytes()
+        .position(|byte| byte == b'=' || byte == b':')?;
     let key = trimmed[..at].trim();
     if key.is_empty() {
         return None;
@@ -209,12 +213,20 @@ fn split_key_value(trimmed: &str) -> Option<(Cow<'_, str>, &str)> {
 /// A `;` or `#` preceded by whitespace starts a comment (so `okta ; note` is `okta`, while
 /// `https://host/#frag` and `C:\a;b` keep theirs). Returns the trimmed value.
 fn strip_inline_comment(value: &str) -> &str {
-    let mut previous_is_space = false;
-    for (at, ch) in value.char_indices() {
-        if (ch == ';' || ch == '#') && previous_is_space {
+    // `;` and `#` are ASCII, so every byte match is a char boundary; only the char before a
+    // match needs decoding, which keeps this a byte scan for the usual value without either.
+    let marks = value
+        .bytes()
+        .enumerate()
+        .filter(|&(_, byte)| byte == b';' || byte == b'#');
+    for (at, _) in marks {
+        let after_space = value[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_whitespace);
+        if after_space {
             return value[..at].trim();
         }
-        previous_is_space = ch.is_whitespace();
     }
     value.trim()
 }
@@ -297,6 +309,8 @@ mod tests {
         );
         assert_eq!(strip_inline_comment(" a;b"), "a;b");
         assert_eq!(strip_inline_comment(" ; all comment"), "");
+        assert_eq!(strip_inline_comment(" a\u{3000}; wide space"), "a");
+        assert_eq!(strip_inline_comment(" é;x é #y"), "é;x é");
     }
 
     #[test]
@@ -313,7 +327,11 @@ mod tests {
     fn problems_and_keys_keep_their_line_numbers() {
         let text = "stray = 1\n[profile a]\n  # indented comment\nnot a pair\nk = v ; c\r\n";
         let scan = scan(text, &[]);
-        let keys: Vec<_> = scan.sections[0].keys.iter().map(|k| (&*k.key, &*k.value)).collect();
+        let keys: Vec<_> = scan.sections[0]
+            .keys
+            .iter()
+            .map(|k| (&*k.key, &*k.value))
+            .collect();
         assert_eq!(keys, [("k", "v")]);
         assert_eq!(scan.file_problems.len(), 1);
         assert_eq!(scan.file_problems[0].line, 1);
