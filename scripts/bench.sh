@@ -85,6 +85,8 @@ export AWS_CONFIG_FILE=$WORK/config AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC
   RUNAS_CACHE_DIR=$WORK/cache BROWSER=$WORK/browser.sh AWS_ENDPOINT_URL_STS=http://127.0.0.1:$AWS_PORT
 unset AWS_PROFILE HTTP_PROXY HTTPS_PROXY http_proxy https_proxy NO_PROXY no_proxy ALL_PROXY all_proxy
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- cold login ------------------------------------------------------------------------------
 # runas's IdP calls (reqwest honours HTTP_PROXY) and the browser's curl calls (http_proxy) go
 # through the timing proxy; STS is reached through it as its endpoint. A fresh cache directory
@@ -180,17 +182,18 @@ PY
       >/dev/null 2>"$WORK/cg-$n.log"
     instructions=$(awk '/Collected/ {print $4}' "$WORK/cg-$n.log")
   fi
-  python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f'{sys.argv[2]},{r[\"median\"]*1000:.2f},{sys.argv[3]}')" \
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f'{sys.argv[2]},{r[\"median\"]*1000:.2f},{sys.argv[3]},{min(r[\"times\"])*1000:.2f},{(r[\"user\"]+r[\"system\"])*1000:.2f}')" \
     "$WORK/list-$n.json" "$n" "$instructions" >>"$WORK/list.csv"
 done
 python3 - "$WORK/list.csv" >>"$ROWS" <<'PY'
 import sys
 rows = [line.strip().split(",") for line in open(sys.argv[1])]
-for n, ms, ins in rows:
+for n, ms, ins, fastest, cpu in rows:
     goal = f"≤ 100 ms: {'yes' if float(ms) <= 100 else '**no**'}" if n == "10000" else ""
-    extra = f" ({int(ins) / 1e6:.0f} M instructions)" if ins else ""
-    print(f"| `runas list --json`, {int(n):,} profiles | {float(ms):.1f} ms{extra} | {goal} |")
-(n1, ms1, i1), (n3, ms3, i3) = rows[0], rows[-1]
+    extra = f"; {int(ins) / 1e6:.0f} M instructions" if ins else ""
+    print(f"| `runas list --json`, {int(n):,} profiles | {float(ms):.1f} ms (fastest {float(fastest):.1f} ms; "
+          f"CPU {float(cpu):.1f} ms{extra}) | {goal} |")
+(n1, ms1, i1, *_), (n3, ms3, i3, *_) = rows[0], rows[-1]
 growth = float(ms3) / float(ms1)
 ins_growth = f"; instructions ×{int(i3) / int(i1):.0f}" if i1 and i3 else ""
 print(f"| growth 100 → 10,000 profiles (×100) | time ×{growth:.0f}{ins_growth} | linear |")
@@ -205,7 +208,7 @@ import sys
 v = dict(line.strip().split("=", 1) for line in open(sys.argv[1]) if "=" in line)
 ff, cpu, rss = float(v["first_frame_ms"]), float(v["idle_cpu_pct"]), int(v["peak_rss_kib"]) / 1024
 ok = lambda c: "yes" if c else "**no**"
-print(f"| TUI first frame, 1,000 profiles (launch → visible in tmux) | {ff:.0f} ms | ≤ 50 ms: {ok(ff <= 50)} |")
+print(f"| TUI first frame, 1,000 profiles (launch → visible in tmux; runs: {v['first_frame_ms_runs']}) | {ff:.0f} ms | ≤ 50 ms: {ok(ff <= 50)} |")
 print(f"| TUI idle CPU over {v['idle_seconds']} s | {cpu:.2f} % | < 1 %: {ok(cpu < 1)} |")
 print(f"| TUI peak RSS, 1,000 profiles | {rss:.1f} MiB | < 30 MiB: {ok(rss < 30)} |")
 PY
@@ -219,20 +222,22 @@ warm = [r for r in runs if r["label"] == "warm"][0]
 med = lambda key: statistics.median(r[key] for r in cold)
 def counts(r):
     idp = r["idp_requests"]
-    pick = lambda *keys: sum(v for k, v in idp.items() if any(s in k for s in keys))
+    pick = lambda test: sum(v for k, v in idp.items() if test(k.split(" ", 1)[1]))
     sts = sum(v for k, v in r["aws_requests"].items() if k.startswith("sts:"))
-    return (f"discovery {pick('openid-configuration')}, JWKS {pick('jwks')}, "
-            f"authorize {pick('/auth')}, token {pick('/token')}, STS {sts}")
+    browser = pick(lambda path: path.startswith("/auth/") or path.startswith("/interaction/"))
+    return (f"discovery {pick(lambda p: p.endswith('openid-configuration'))}, JWKS {pick(lambda p: p == '/jwks')}, "
+            f"authorize {pick(lambda p: p == '/auth')} (+{browser} browser steps of the IdP's login), "
+            f"token {pick(lambda p: p == '/token')}, STS {sts}")
 print(f"| cold `runas login` ({len(cold)} runs), wall | {med('total'):.0f} ms | |")
 print(f"| … IdP (runas's requests) / STS / browser stand-in | {med('idp'):.0f} / {med('sts'):.0f} / {med('browser'):.0f} ms | |")
 print(f"| … runas's own time (wall − the above) | {med('own'):.0f} ms | |")
 print(f"| requests, first login to an issuer | {counts(cold[0])} | |")
-print(f"| requests, `login --force` with the issuer cached | {counts(warm)} | 1 token + 1 STS |")
+print(f"| requests, second login to the same issuer (`login --force`) | {counts(warm)} | 1 token + 1 STS |")
 PY
 
 # --- the table ----------------------------------------------------------------------------
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-echo "Machine: $(nproc) cores, $cpu, Linux $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "Machine: $(nproc) cores, $cpu, Linux $(uname -r); load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
 echo "| what | median | goal |"
 echo "|---|---|---|"
