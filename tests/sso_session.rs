@@ -334,3 +334,83 @@ fn a_token_from_aws_sso_login_is_used_by_runas_without_a_login() {
         count(&after_runas, "sso-oidc:StartDeviceAuthorization") + 1
     );
 }
+
+#[test]
+fn a_legacy_profile_shares_its_token_by_start_url() {
+    let (peers, home) = identity_center();
+    let config = std::fs::read_to_string(home.config_path()).expect("the config");
+    home.write_config(&format!(
+        "{config}\n[profile legacy]\nsso_start_url = {SSO_START_URL}\nsso_region = {SSO_REGION}\n\
+         sso_account_id = {ACCOUNT_ID}\nsso_role_name = {ROLE}\nregion = us-east-1\n"
+    ));
+    home.run_ok(&["login", "legacy"]);
+    // `printf %s https://d-9067c0ffee.awsapps.com/start | sha1sum`
+    let path = home
+        .path()
+        .join(".aws/sso/cache/024cf46d984fbdda53a05b87cb61ab6d0e12d5f8.json");
+    let token = read_json(&path);
+    assert_eq!(token["startUrl"], SSO_START_URL);
+    assert!(token["accessToken"].is_string(), "{token}");
+    assert!(
+        token.get("refreshToken").is_none() && token.get("clientSecret").is_none(),
+        "legacy tokens carry no registration, as with the AWS CLI: {token}"
+    );
+    let before = peers.aws_stats();
+    let cli = aws_cli(
+        &home,
+        &["sts", "get-caller-identity", "--profile", "legacy"],
+    )
+    .succeeded("aws sts get-caller-identity --profile legacy");
+    assert!(caller_arn(&cli).contains(&format!(":assumed-role/{ROLE}/")));
+    assert_eq!(
+        count(&peers.aws_stats(), "sso-oidc:"),
+        count(&before, "sso-oidc:")
+    );
+}
+
+#[test]
+fn a_revoked_token_leads_to_one_new_login() {
+    let (peers, home) = identity_center();
+    home.run_ok(&["login", "corp"]);
+    // Sign out in the portal (what `aws sso logout` does): the cached token stops working.
+    let token = read_json(&token_path(&home));
+    let port: u16 = peers
+        .aws_endpoint()
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse().ok())
+        .expect("the peer's port");
+    let access_token = token["accessToken"].as_str().expect("an access token");
+    let logout = common::raw_http::post_form(
+        port,
+        "/logout",
+        &[("x-amz-sso_bearer_token", access_token)],
+        &[],
+    )
+    .expect("portal Logout");
+    assert!(
+        logout.status < 300,
+        "Logout: {} {}",
+        logout.status,
+        logout.body
+    );
+    home.run_ok(&["logout", "corp"]);
+
+    let before = peers.aws_stats();
+    home.run_ok(&["credential-process", "corp"]);
+    let after = peers.aws_stats();
+    assert_eq!(
+        count(&after, "sso-oidc:StartDeviceAuthorization"),
+        count(&before, "sso-oidc:StartDeviceAuthorization") + 1,
+        "{before:?} -> {after:?}"
+    );
+    assert_eq!(
+        count(&after, "sso:GetRoleCredentials"),
+        count(&before, "sso:GetRoleCredentials") + 2,
+        "refused once, then granted: {before:?} -> {after:?}"
+    );
+    assert_ne!(
+        read_json(&token_path(&home))["accessToken"],
+        token["accessToken"]
+    );
+}
