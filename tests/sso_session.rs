@@ -414,3 +414,33 @@ fn a_revoked_token_leads_to_one_new_login() {
         token["accessToken"]
     );
 }
+
+#[test]
+fn parallel_callers_of_one_sso_session_share_one_login() {
+    let (peers, home) = identity_center();
+    let config = std::fs::read_to_string(home.config_path()).expect("the config");
+    let more: String = (1..=4)
+        .map(|n| {
+            format!(
+                "\n[profile corp{n}]\nsso_session = corp\nsso_account_id = {ACCOUNT_ID}\n\
+                 sso_role_name = {ROLE}\nregion = us-east-1\n"
+            )
+        })
+        .collect();
+    home.write_config(&format!("{config}{more}"));
+    let runs: Vec<common::Running> = (1..=4)
+        .map(|n| common::Running::spawn(home.command(&["credential-process", &format!("corp{n}")])))
+        .collect();
+    for run in runs {
+        run.finish(RUN_DEADLINE)
+            .succeeded("runas credential-process corpN");
+    }
+    let stats = peers.aws_stats();
+    assert_eq!(count(&stats, "sso-oidc:RegisterClient"), 1, "{stats:?}");
+    assert_eq!(
+        count(&stats, "sso-oidc:StartDeviceAuthorization"),
+        1,
+        "{stats:?}"
+    );
+    assert_eq!(count(&stats, "sso:GetRoleCredentials"), 4, "{stats:?}");
+}
