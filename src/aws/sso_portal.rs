@@ -95,7 +95,7 @@ impl SsoError {
                      AWS_ENDPOINT_URL, the sso-session's sso_region) and the network"
                         .to_owned(),
                 ),
-                SsoError::DeviceExpired | SsoError::AccessDenied => None,
+                // The other failures' own words already say what to do.
                 _ => None,
             };
         };
