@@ -52,8 +52,18 @@ fn token_path(home: &RunasHome) -> PathBuf {
 
 /// The real AWS CLI v1 in the same clean environment as runas, reading the test config.
 fn aws_cli(home: &RunasHome, args: &[&str]) -> RunOutput {
-    let command: Command = home.program(aws_cli_v1(), args);
+    let command: Command = home.program(installed_aws_cli_v1(), args);
     run_to_end(command, RUN_DEADLINE)
+}
+
+fn installed_aws_cli_v1() -> PathBuf {
+    let cli = aws_cli_v1();
+    assert!(
+        cli.exists(),
+        "the AWS CLI v1 is not installed at {}: run tests/peers/install.sh",
+        cli.display()
+    );
+    cli
 }
 
 fn caller_arn(output: &RunOutput) -> String {
@@ -97,7 +107,8 @@ fn a_device_login_gives_the_role_and_the_aws_cli_reuses_the_token() {
     );
     let env = run_to_end(identity, RUN_DEADLINE).succeeded("runas exec corp -- env");
     assert!(env.stdout.contains("AWS_SESSION_TOKEN="), "{}", env.stdout);
-    let mut with_credentials = home.program(aws_cli_v1(), &["sts", "get-caller-identity"]);
+    let mut with_credentials =
+        home.program(installed_aws_cli_v1(), &["sts", "get-caller-identity"]);
     let creds = home.run_ok(&["credential-process", "corp"]).json();
     with_credentials
         .env("AWS_ACCESS_KEY_ID", creds["AccessKeyId"].as_str().unwrap())
