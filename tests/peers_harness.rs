@@ -334,3 +334,31 @@ async fn create_token_with_iam_refuses_an_untrusted_issuer() {
     );
     assert!(stdout.contains("InvalidGrantException"), "{stdout}");
 }
+
+#[test]
+fn the_aws_cli_v1_runs_the_device_flow_and_its_sso_provider_against_the_peer() {
+    let peers = Peers::start(
+        PeerOptions::default().account_assignment(common::ACCOUNT_ID, "runas-sso-admin"),
+    );
+    assert!(
+        common::aws_cli_v1().exists(),
+        "tests/peers/install.sh installs the AWS CLI v1"
+    );
+    let home = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new("bash")
+        .arg(common::peers::peers_dir().join("prove_aws_cli_v1.sh"))
+        .env("PROVE_AWS_ENDPOINT", peers.aws_endpoint())
+        .env("PROVE_HOME", home.path())
+        .output()
+        .expect("run prove_aws_cli_v1.sh");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "prove_aws_cli_v1.sh failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stats = peers.aws_stats();
+    // The pending poll, the device-code token, then the CLI's refresh of the sso-session token.
+    assert_eq!(stats.get("sso-oidc:CreateToken"), Some(&3), "{stats:?}");
+    assert_eq!(stats.get("sso:GetRoleCredentials"), Some(&3), "{stats:?}");
+}

@@ -176,9 +176,9 @@ impl PeerOptions {
 }
 
 /// The PyPI AWS CLI v1 (honours `AWS_ENDPOINT_URL_<SERVICE>`), installed by
-/// tests/peers/install.sh into its own venv.
+/// tests/peers/install.sh into the peer venv (it vendors its own botocore, apart from moto's).
 pub fn aws_cli_v1() -> PathBuf {
-    peers_dir().join("awscli-v1").join("bin").join("aws")
+    peers_dir().join("venv").join("bin").join("aws")
 }
 
 /// Both peers, running. Dropping it stops them.
