@@ -1,7 +1,8 @@
 //! Proves the test harness and the STS client against the real peers: OIDC discovery and an
 //! authorization-code + PKCE login at the IdP, the ID token exchanged for role credentials at
-//! the strict AWS peer, refusals with real STS error codes, request counters, and peers that
-//! are gone once the harness is dropped.
+//! the strict AWS peer, refusals with real STS error codes, request counters, fault injection,
+//! the Identity Center / SSO portal / S3 Access Grants operations (boto3, the Rust SDKs and the
+//! AWS CLI v1 as clients), and peers that are gone once the harness is dropped.
 
 mod common;
 
@@ -361,4 +362,175 @@ fn the_aws_cli_v1_runs_the_device_flow_and_its_sso_provider_against_the_peer() {
     // The pending poll, the device-code token, then the CLI's refresh of the sso-session token.
     assert_eq!(stats.get("sso-oidc:CreateToken"), Some(&3), "{stats:?}");
     assert_eq!(stats.get("sso:GetRoleCredentials"), Some(&3), "{stats:?}");
+}
+
+/// Sends every s3control call to the peer as it is: the endpoint rules would put the account id
+/// in front of the host (`123456789012.127.0.0.1`), a DNS lookup.
+#[derive(Debug)]
+struct PeerEndpoint(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for PeerEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn the_rust_sdks_signatures_and_shapes_pass_the_identity_center_peer() {
+    use aws_sdk_s3control::error::ProvideErrorMetadata;
+
+    let peers = Peers::start(
+        PeerOptions::default()
+            .auto_login("alice")
+            .strict_sts()
+            .access_grant("s3://reports/team-a/*", "READ"),
+    );
+    let web_role = peers.create_role("runas-web", Duration::from_secs(3600));
+    let enhanced_role = peers.create_role("runas-identity-enhanced", Duration::from_secs(3600));
+    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
+    let web = sts_for(&peers)
+        .assume_role_with_web_identity(&web_role, "alice", &id_token, None)
+        .await
+        .unwrap()
+        .credentials;
+    let web_keys = aws_sdk_sts::config::Credentials::new(
+        &web.access_key_id,
+        web.secret_access_key.expose(),
+        Some(web.session_token.expose().to_owned()),
+        None,
+        "test",
+    );
+    let region = aws_sdk_sts::config::Region::new("us-east-1");
+
+    let oidc = aws_sdk_ssooidc::Client::from_conf(
+        aws_sdk_ssooidc::Config::builder()
+            .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
+            .region(region.clone())
+            .endpoint_url(peers.aws_endpoint())
+            .http_client(runas::aws::sdk::http_client())
+            .credentials_provider(web_keys.clone())
+            .build(),
+    );
+    let create_token_with_iam = || {
+        oidc.create_token_with_iam()
+            .client_id(common::IDC_APPLICATION_ARN)
+            .grant_type("urn:ietf:params:oauth:grant-type:jwt-bearer")
+            .assertion(id_token.expose())
+            .send()
+    };
+    peers.inject_aws_faults(
+        "sso-oidc:CreateTokenWithIAM",
+        &[(400, "InvalidRequestException")],
+    );
+    let error = create_token_with_iam().await.unwrap_err();
+    assert_eq!(error.code(), Some("InvalidRequestException"), "{error:?}");
+    let token = create_token_with_iam().await.unwrap();
+    let identity_context = token
+        .aws_additional_details()
+        .and_then(|details| details.identity_context())
+        .expect("an identity context")
+        .to_owned();
+    assert!(token.id_token().is_some());
+
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(region.clone())
+            .endpoint_url(peers.aws_endpoint())
+            .http_client(runas::aws::sdk::http_client())
+            .credentials_provider(web_keys.clone())
+            .build(),
+    );
+    let enhanced = sts
+        .assume_role()
+        .role_arn(&enhanced_role)
+        .role_session_name("alice")
+        .provided_contexts(
+            aws_sdk_sts::types::ProvidedContext::builder()
+                .provider_arn("arn:aws:iam::aws:contextProvider/IdentityCenter")
+                .context_assertion(identity_context)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let enhanced = enhanced.credentials().expect("credentials");
+    let enhanced_keys = aws_sdk_sts::config::Credentials::new(
+        enhanced.access_key_id(),
+        enhanced.secret_access_key(),
+        Some(enhanced.session_token().to_owned()),
+        None,
+        "test",
+    );
+
+    let s3control = |keys: aws_sdk_sts::config::Credentials| {
+        aws_sdk_s3control::Client::from_conf(
+            aws_sdk_s3control::Config::builder()
+                .behavior_version(aws_sdk_s3control::config::BehaviorVersion::latest())
+                .region(region.clone())
+                .endpoint_resolver(PeerEndpoint(peers.aws_endpoint()))
+                .http_client(runas::aws::sdk::http_client())
+                .credentials_provider(keys)
+                .build(),
+        )
+    };
+    let get_data_access = |keys| {
+        s3control(keys)
+            .get_data_access()
+            .account_id(common::ACCOUNT_ID)
+            .target("s3://reports/team-a/q1.csv")
+            .permission(aws_sdk_s3control::types::Permission::Read)
+            .duration_seconds(900)
+            .send()
+    };
+    let access = get_data_access(enhanced_keys).await.unwrap();
+    assert_eq!(access.matched_grant_target(), Some("s3://reports/team-a/*"));
+    assert_eq!(
+        access.grantee().and_then(|g| g.grantee_identifier()),
+        Some(common::IDC_USER_ID)
+    );
+    assert!(
+        access
+            .credentials()
+            .and_then(|c| c.access_key_id())
+            .is_some_and(|key| key.starts_with("ASIA"))
+    );
+    let error = get_data_access(web_keys).await.unwrap_err();
+    assert_eq!(error.code(), Some("AccessDenied"), "{error:?}");
+    assert!(
+        error
+            .message()
+            .is_some_and(|m| m.contains("identity-enhanced")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn identity_center_tokens_expire_after_the_configured_ttl() {
+    let peers = Peers::start(
+        PeerOptions::default()
+            .auto_login("alice")
+            .strict_sts()
+            .account_assignment(common::ACCOUNT_ID, "runas-sso-admin")
+            .sso_token_ttl(1),
+    );
+    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
+    let output = prove_identity_center(&peers, &id_token, "expiry");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "prove_identity_center.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("ok   an expired access token is refused"),
+        "{stdout}"
+    );
 }

@@ -91,10 +91,6 @@ def token_ttl():
     return int(_config_value("token_ttl_seconds", 28800))
 
 
-def user_named(name):
-    return next((u for u in _config_value("users", []) if u.get("user_name") == name), None)
-
-
 # --- answers --------------------------------------------------------------------------------
 class Refusal(Exception):
     """An error answer, already in the called service's format."""

@@ -8,7 +8,8 @@ env: PROVE_AWS_ENDPOINT   http://127.0.0.1:PORT of the AWS peer
      PROVE_ID_TOKEN       an ID token of IdP user alice for client runas-cli
      PROVE_WEB_ROLE_ARN   a role AssumeRoleWithWebIdentity may assume
      PROVE_IE_ROLE_ARN    the identity-enhanced role (AssumeRole with ProvidedContexts)
-     PROVE_MODE           "trusted" (everything) or "untrusted" (the issuer is not trusted)
+     PROVE_MODE           "trusted" (everything), "untrusted" (the issuer is not trusted) or
+                          "expiry" (peers started with sso_token_ttl(1))
 Constants (application ARN, user id, start URL, grants, assignment) match tests/common/peers.rs
 and the options the Rust test starts the peers with.
 """
@@ -17,6 +18,7 @@ import datetime
 import json
 import os
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -347,9 +349,55 @@ def prove_device_flow_and_portal():
     )
 
 
+def device_token(oidc):
+    registered = oidc.register_client(clientName="prove", clientType="public", scopes=["sso:account:access"])
+    creds = {"clientId": registered["clientId"], "clientSecret": registered["clientSecret"]}
+    device = oidc.start_device_authorization(startUrl=START_URL, **creds)
+    with _direct.open(device["verificationUriComplete"], timeout=10):
+        pass
+    return creds, oidc.create_token(grantType=DEVICE_GRANT, deviceCode=device["deviceCode"], **creds)
+
+
+def prove_expiry():
+    """With sso_token_ttl(1): tokens and identity contexts stop working once expired."""
+    oidc = client("sso-oidc", unsigned=True)
+    creds, tokens = device_token(oidc)
+    check(tokens["expiresIn"] == 1, "CreateToken: expiresIn = the configured TTL")
+    web = web_identity_session()
+    iam_token = client("sso-oidc", web).create_token_with_iam(
+        clientId=APPLICATION_ARN, grantType=JWT_BEARER, assertion=ID_TOKEN
+    )
+    time.sleep(2)
+    portal = client("sso", unsigned=True)
+    refused(
+        lambda: portal.list_accounts(accessToken=tokens["accessToken"]),
+        "UnauthorizedException",
+        401,
+        "an expired access token is refused",
+    )
+    refreshed = oidc.create_token(grantType="refresh_token", refreshToken=tokens["refreshToken"], **creds)
+    accounts = portal.list_accounts(accessToken=refreshed["accessToken"])["accountList"]
+    check(len(accounts) == 1, "the refresh token outlives the access token and gives a working one")
+    refused(
+        lambda: client("sts", web).assume_role(
+            RoleArn=IE_ROLE_ARN,
+            RoleSessionName="alice",
+            ProvidedContexts=[
+                {"ProviderArn": CONTEXT_PROVIDER, "ContextAssertion": iam_token["awsAdditionalDetails"]["identityContext"]}
+            ],
+        ),
+        "ExpiredTokenException",
+        400,
+        "AssumeRole refuses an expired identity context",
+    )
+
+
 def main():
     if MODE == "untrusted":
         prove_untrusted_issuer()
+        return
+    if MODE == "expiry":
+        prove_expiry()
         return
     web = web_identity_session()
     identity_context = prove_create_token_with_iam(web)
