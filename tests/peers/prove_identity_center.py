@@ -362,12 +362,19 @@ def prove_expiry():
     """With sso_token_ttl(1): tokens and identity contexts stop working once expired."""
     oidc = client("sso-oidc", unsigned=True)
     creds, tokens = device_token(oidc)
+    issued_by = time.time()
     check(tokens["expiresIn"] == 1, "CreateToken: expiresIn = the configured TTL")
     web = web_identity_session()
     iam_token = client("sso-oidc", web).create_token_with_iam(
         clientId=APPLICATION_ARN, grantType=JWT_BEARER, assertion=ID_TOKEN
     )
-    time.sleep(2)
+    # Both expire 1 s after they were issued: wait for that moment (bounded), not a fixed time.
+    expires_at = max(issued_by + tokens["expiresIn"], jwt_claims(iam_token["idToken"])["exp"])
+    deadline = time.time() + 10
+    while time.time() <= expires_at + 0.01:
+        if time.time() > deadline:
+            check(False, "the 1 s tokens expire within 10 s")
+        time.sleep(0.05)
     portal = client("sso", unsigned=True)
     refused(
         lambda: portal.list_accounts(accessToken=tokens["accessToken"]),
