@@ -3,7 +3,7 @@
 # against the AWS peer's Identity Center: the sso-oidc device flow through its API commands, the
 # portal commands, and its SSO credential provider (an sso-session profile and a legacy profile
 # whose tokens are in ~/.aws/sso/cache, including a refresh of a token about to expire). Run by
-# tests/peers_harness.rs against peers started with identity_center() + the assignment
+# tests/peers_identity_center.rs against peers started with identity_center() + the assignment
 # (123456789012, runas-sso-admin). Prints one line per check; exits non-zero on the first failure.
 #
 # env: PROVE_AWS_ENDPOINT=http://127.0.0.1:PORT  PROVE_HOME=<empty temp dir used as HOME>
