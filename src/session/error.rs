@@ -35,6 +35,18 @@ pub enum SessionError {
         #[source]
         source: StsError,
     },
+    #[error(
+        "profile {name}: assuming {role_arn}: STS found the ID token expired even after runas \
+         renewed it once ({source})\n  hint: the identity provider hands out tokens that are \
+         already expired by AWS's clock: check the IdP's clock and this machine's (e.g. \
+         timedatectl), and the IdP app's ID-token lifetime"
+    )]
+    ExpiredAfterRenewal {
+        name: String,
+        role_arn: String,
+        #[source]
+        source: StsError,
+    },
     #[error("profile {name}: {source}")]
     Endpoint {
         name: String,
@@ -51,6 +63,32 @@ pub enum SessionError {
     Http(String),
     #[error("profile {name}: the login task stopped unexpectedly: {reason}")]
     Task { name: String, reason: String },
+}
+
+impl SessionError {
+    /// STS refused the web identity token as expired (`ExpiredTokenException`).
+    pub(super) fn is_expired_identity_token(&self) -> bool {
+        matches!(self, SessionError::Sts { source, .. }
+            if source.code() == Some("ExpiredTokenException"))
+    }
+
+    /// The same refusal, met again right after the ID token was renewed.
+    pub(super) fn after_renewal(self) -> SessionError {
+        match self {
+            SessionError::Sts {
+                name,
+                role_arn,
+                source,
+            } if source.code() == Some("ExpiredTokenException") => {
+                SessionError::ExpiredAfterRenewal {
+                    name,
+                    role_arn,
+                    source,
+                }
+            }
+            other => other,
+        }
+    }
 }
 
 fn suggestion(similar: &[String]) -> String {

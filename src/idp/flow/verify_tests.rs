@@ -159,7 +159,11 @@ fn expiry_has_a_bounded_leeway() {
     let just_inside = expiry + leeway - ChronoDuration::seconds(1);
     assert!(check(&raw, Some("the-nonce"), just_inside).is_ok());
     match check(&raw, Some("the-nonce"), expiry + leeway) {
-        Err(KeyOutcome::Invalid(err @ FlowError::IdTokenExpired { seconds_ago: 60, .. })) => {
+        Err(KeyOutcome::Invalid(
+            err @ FlowError::IdTokenExpired {
+                seconds_ago: 60, ..
+            },
+        )) => {
             let text = err.to_string();
             assert!(text.contains(ISSUER) && text.contains("60 s ago"), "{text}");
         }
