@@ -15,8 +15,9 @@
 //   IDP_AT_TTL               access token lifetime in seconds (default 3600)
 //   IDP_EXTRA_REDIRECT_URIS  comma-separated redirect URIs added to both clients (the
 //                            confidential client is a web client and needs exact matches)
-//   IDP_CLOCK_SKEW_SECONDS   shift the IdP's clock by this many seconds (negative: behind), so
-//                            iat/exp of its tokens are off by that much (default 0)
+//   IDP_CLOCK_SKEW_SECONDS   the clock ID tokens are signed by is this many seconds off
+//                            (negative: behind), so their iat/exp are (default 0); the rest
+//                            of the IdP keeps the real clock (see below)
 //   PEER_IGNORE_STDIN=1      keep running at stdin EOF (for starting it by hand in background)
 //
 // Extra endpoints (none of them counted in the stats):
@@ -26,7 +27,7 @@
 //                                   dropped from the JWKS; with ?publish=old the JWKS keeps
 //                                   showing only the old key (a key the IdP never publishes).
 //                                   Answers {"kid": "<new kid>"}
-//   POST /runas-peer/clock?skew=N -> the IdP's clock is N seconds off from now on (as
+//   POST /runas-peer/clock?skew=N -> ID tokens are signed N seconds off from now on (as
 //                                   IDP_CLOCK_SKEW_SECONDS). Answers {"skew": N}
 //
 // Lifetime: exits at stdin EOF, so it dies with the test process that spawned it with a pipe
@@ -44,11 +45,15 @@ const { default: initializeKeystore } = await import(new URL(
   './node_modules/oidc-provider/lib/helpers/initialize_keystore.js', import.meta.url,
 ));
 
-// Every date the IdP stamps (iat, exp, auth_time, code and session expiry) comes from Date.now,
-// so shifting it moves the IdP's whole clock consistently, as a mis-set server clock would.
+// The skew applies while an ID token is being signed (its iat and exp come from Date.now),
+// and only then: the rest of the IdP keeps the real clock, because a consistently shifted
+// clock breaks the login before any token exists (cookies carry absolute expiry dates that a
+// browser with the real clock drops; authorization codes expire by the shifted clock). Tests
+// run one request at a time, so nothing else is signed or stamped while the flag is up.
 let clockSkewMs = 0;
+let idTokensBeingSigned = 0;
 const realNow = Date.now;
-Date.now = () => realNow() + clockSkewMs;
+Date.now = () => realNow() + (idTokensBeingSigned > 0 ? clockSkewMs : 0);
 const setClockSkew = (text) => {
   const skew = Number(text);
   if (!Number.isInteger(skew)) throw new Error(`clock skew must be an integer, got ${text}`);
@@ -162,6 +167,16 @@ const provider = new Provider(issuer, {
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   ...alwaysIssueRefreshToken,
 });
+
+const signIdToken = provider.IdToken.prototype.issue;
+provider.IdToken.prototype.issue = async function issueWithSkewedClock(...args) {
+  idTokensBeingSigned += 1;
+  try {
+    return await signIdToken.apply(this, args);
+  } finally {
+    idTokensBeingSigned -= 1;
+  }
+};
 
 provider.on('server_error', (_ctx, error) => console.error('server_error', error));
 
