@@ -242,3 +242,31 @@ async fn an_expired_id_token_is_refused_with_expired_token_exception() {
         .unwrap_err();
     assert_eq!(error.code(), Some("ExpiredTokenException"), "{error}");
 }
+
+#[tokio::test]
+async fn injected_faults_answer_the_next_calls_in_sts_format_then_calls_proceed() {
+    let peers = Peers::start(PeerOptions::default().auto_login("alice").strict_sts());
+    let role_arn = peers.create_role("runas-web", Duration::from_secs(3600));
+    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
+    // Codes no SDK retries, so each queued fault answers exactly one call of ours.
+    peers.inject_aws_faults(
+        "sts:AssumeRoleWithWebIdentity",
+        &[(400, "IDPRejectedClaim"), (403, "AccessDenied")],
+    );
+    let sts = sts_for(&peers);
+    let assume = || sts.assume_role_with_web_identity(&role_arn, "s", &id_token, None);
+
+    let first = assume().await.unwrap_err();
+    assert_eq!(first.code(), Some("IDPRejectedClaim"), "{first}");
+    let second = assume().await.unwrap_err();
+    assert_eq!(second.code(), Some("AccessDenied"), "{second}");
+    let third = assume().await.unwrap();
+    assert!(third.credentials.access_key_id.starts_with("ASIA"));
+
+    let aws_stats = peers.aws_stats();
+    assert_eq!(
+        aws_stats.get("sts:AssumeRoleWithWebIdentity"),
+        Some(&3),
+        "{aws_stats:?}"
+    );
+}

@@ -158,6 +158,21 @@ impl Peers {
         arn
     }
 
+    /// Queues fault answers for the next calls of `action` (`"sts:AssumeRoleWithWebIdentity"`,
+    /// `"sso-oidc:CreateToken"`, ...): each `(status, code)` answers one call, in order, in that
+    /// service's own error format; later calls proceed normally. A faulted call still counts
+    /// in [`Peers::aws_stats`].
+    pub fn inject_aws_faults(&self, action: &str, faults: &[(u16, &str)]) {
+        let entries: Vec<serde_json::Value> = faults
+            .iter()
+            .map(|(status, code)| serde_json::json!({"status": status, "code": code}))
+            .collect();
+        let body = serde_json::json!({ action: entries }).to_string();
+        let answer = raw_http::post_json(self.aws_port, "/runas-peer/faults", &body)
+            .unwrap_or_else(|error| panic!("queue faults for {action}: {error}"));
+        assert_eq!(answer.status, 200, "queue faults for {action}: {}", answer.body);
+    }
+
     /// The last lines of both logs, for failure messages.
     pub fn log_tails(&self) -> String {
         log_tails(self.run_dir.path())

@@ -30,6 +30,8 @@ Always on:
     (stock moto answers them with HTTP 500 while enforcement is on).
   * GET /runas-peer/stats -> {"<service>:<Action>": count} of the API calls so far, so tests can
     assert that a cached run made no STS call.
+  * POST /runas-peer/faults {"<service>:<Action>": [{"status", "code", "message"?}, ...]} queues
+    error answers for the next calls of that action (peer_calls.py).
   * Exits at stdin EOF (it dies with the test process that holds the pipe, even a SIGKILLed
     one) and on SIGTERM.
 """
@@ -56,7 +58,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.exceptions import S3ClientError
 from moto.server import main
 from moto.sts.responses import TokenResponse
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
+
+import peer_calls
 
 OIDC_ISSUER = os.environ.get("PEER_OIDC_ISSUER", "").rstrip("/")
 OIDC_AUDIENCE = os.environ.get("PEER_OIDC_AUDIENCE", "")
@@ -65,37 +69,46 @@ MAX_DURATION = 43200  # STS's hard ceiling, whatever the role allows
 EXPIRE_CREDENTIALS = os.environ.get("PEER_EXPIRE_CREDS") == "1"
 UNSIGNED_STS_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
 STATS_PATH = "/runas-peer/stats"
+FAULTS_PATH = "/runas-peer/faults"
 
 # The issuer is on loopback: a proxy from the environment must never see that traffic.
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-# --- request counter ----------------------------------------------------------------------
-_counts_lock = threading.Lock()
-_counts: dict[str, int] = {}
+# --- request counter and fault queue (peer_calls.py) ----------------------------------------
 _stock_call_action = BaseResponse.call_action
 
 
 def _counted_call_action(self):
     key = f"{self.service_name}:{self._get_action()}"
-    with _counts_lock:
-        _counts[key] = _counts.get(key, 0) + 1
+    peer_calls.count_call(key)
+    fault = peer_calls.take_fault(key)
+    if fault is not None:
+        body, headers = peer_calls.moto_fault_answer(self.service_name, fault)
+        return fault.status, headers, body
     return _stock_call_action(self)
 
 
 _stock_dispatch = DomainDispatcherApplication.__call__
 
 
-def _dispatch_with_stats(self, environ, start_response):
-    if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == STATS_PATH:
-        with _counts_lock:
-            body = json.dumps(_counts, sort_keys=True)
-        return Response(body, mimetype="application/json")(environ, start_response)
+def _dispatch_with_peer_routes(self, environ, start_response):
+    method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+    if method == "GET" and path == STATS_PATH:
+        return Response(peer_calls.counts_json(), mimetype="application/json")(environ, start_response)
+    if method == "POST" and path == FAULTS_PATH:
+        try:
+            queued = peer_calls.queue_faults(Request(environ).get_data())
+        except (ValueError, TypeError) as error:
+            answer = Response(json.dumps({"error": str(error)}), status=400, mimetype="application/json")
+        else:
+            answer = Response(json.dumps({"queued": queued}), mimetype="application/json")
+        return answer(environ, start_response)
     return _stock_dispatch(self, environ, start_response)
 
 
 BaseResponse.call_action = _counted_call_action
-DomainDispatcherApplication.__call__ = _dispatch_with_stats
+DomainDispatcherApplication.__call__ = _dispatch_with_peer_routes
 
 
 # --- unsigned web-identity calls under IAM enforcement ------------------------------------
