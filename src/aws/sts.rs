@@ -65,11 +65,10 @@ pub enum StsError {
         code: String,
         message: String,
     },
-    /// STS answered with an error the SDK retries (throttling, 5xx) on every attempt.
-    #[error("{}", gave_up_message(.operation, *.attempts, .code, .message))]
+    /// STS answered with an error the SDK retries (throttling, 5xx) on all [`MAX_ATTEMPTS`].
+    #[error("{}", gave_up_message(.operation, .code, .message))]
     GaveUp {
         operation: &'static str,
-        attempts: u32,
         code: String,
         message: String,
     },
@@ -126,13 +125,13 @@ pub(super) fn is_throttling(code: &str) -> bool {
     THROTTLING_CODES.contains(&code)
 }
 
-fn gave_up_message(operation: &str, attempts: u32, code: &str, message: &str) -> String {
+fn gave_up_message(operation: &str, code: &str, message: &str) -> String {
     let what = if is_throttling(code) {
         "STS throttled"
     } else {
         "STS kept failing"
     };
-    format!("{what} {operation} on all {attempts} attempts: {code}: {message}")
+    format!("{what} {operation} on all {MAX_ATTEMPTS} attempts: {code}: {message}")
 }
 
 /// An STS client for one region and endpoint. Cheap to clone.
@@ -211,7 +210,6 @@ impl StsClient {
                 if is_throttling(&code) || context.raw().status().is_server_error() {
                     StsError::GaveUp {
                         operation,
-                        attempts: MAX_ATTEMPTS,
                         code,
                         message,
                     }

@@ -44,8 +44,9 @@ pub enum SessionError {
     ExpiredAfterRenewal {
         name: String,
         role_arn: String,
+        /// Boxed: beside [`SessionError::Sts`], an unboxed one would grow every `SessionError`.
         #[source]
-        source: StsError,
+        source: Box<StsError>,
     },
     #[error("profile {name}: {source}")]
     Endpoint {
@@ -83,7 +84,7 @@ impl SessionError {
                 SessionError::ExpiredAfterRenewal {
                     name,
                     role_arn,
-                    source,
+                    source: Box::new(source),
                 }
             }
             other => other,
