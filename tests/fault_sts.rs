@@ -10,7 +10,7 @@ mod common;
 use std::time::Duration;
 
 use common::cli::public_client_id_token;
-use common::fault_server::closed_port;
+use common::fault_server::{Behaviour, LoopbackServer, closed_port};
 use common::{PeerOptions, Peers, RunasHome};
 
 /// A home with a `workload` profile that reads a fresh ID token from a file, so only STS is
@@ -58,6 +58,34 @@ async fn sts_on_a_closed_port_is_named_with_advice() {
     assert!(down.stdout.is_empty(), "{}", down.stdout);
     assert!(!down.stderr.contains(&token), "the token leaked");
     assert!(home.cache_files("credentials").is_empty());
+}
+
+#[tokio::test]
+async fn sts_that_never_answers_times_out_with_advice() {
+    let peers = Peers::start(PeerOptions::default().auto_login("alice").strict_sts());
+    let role = peers.create_role("workload", Duration::from_secs(3600));
+    let (mut home, token) = token_file_home(&peers, &role, "").await;
+    let hanging = LoopbackServer::start(Behaviour::Hang);
+    home.set("AWS_ENDPOINT_URL_STS", &hanging.url());
+
+    // Each attempt has 10 s and the whole call 30 s (src/aws/sdk.rs); the rest is slack.
+    let hung = common::cli::run_to_end(
+        home.command(&["credential-process", "workload"]),
+        Duration::from_secs(55),
+    )
+    .failed("STS accepting connections and never answering");
+    eprintln!("STS hanging:\n{}", hung.stderr);
+    assert!(hanging.connections() >= 1, "runas never connected");
+    assert!(
+        hung.stderr.contains(&format!(
+            "STS AssumeRoleWithWebIdentity timed out ({})",
+            hanging.url()
+        )),
+        "{}",
+        hung.stderr
+    );
+    assert_eq!(hung.stderr.matches("hint:").count(), 1, "{}", hung.stderr);
+    assert!(!hung.stderr.contains(&token), "the token leaked");
 }
 
 #[tokio::test]
