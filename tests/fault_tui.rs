@@ -62,24 +62,36 @@ fn line_of<'a>(screen: &'a str, profile: &str) -> Option<&'a str> {
         .find(|line| line.contains(&format!(" {profile} ")))
 }
 
-/// Moves the selection to `profile` (its detail pane title shows), from the top of the list.
+const PROFILES: [&str; 2] = ["hung", "fine"];
+
+/// Moves the selection to `profile` one key at a time from the top of the list, waiting for
+/// each move to show (its detail pane title) before the next key.
 fn select(tmux: &Tmux, profile: &str, context: &dyn Fn() -> String) {
-    let title = format!("{profile} · web_identity");
-    tmux.keys(&["g"]);
-    for _ in 0..4 {
-        if tmux.screen().contains(&title) {
-            return;
-        }
-        tmux.keys(&["j"]);
-        // Each key is answered with a redraw; wait for the selection to settle before looking.
-        std::thread::sleep(Duration::from_millis(200));
+    let screen = tmux.screen();
+    let mut listed: Vec<(usize, &str)> = PROFILES
+        .iter()
+        .filter_map(|name| {
+            let line = screen
+                .lines()
+                .position(|l| l.contains(&format!(" {name} ")))?;
+            Some((line, *name))
+        })
+        .collect();
+    listed.sort();
+    let target = listed
+        .iter()
+        .position(|(_, name)| *name == profile)
+        .unwrap_or_else(|| panic!("{profile} is not listed:\n{screen}"));
+    for (step, (_, name)) in listed.iter().enumerate().take(target + 1) {
+        tmux.keys(&[if step == 0 { "g" } else { "j" }]);
+        let title = format!("{name} · web_identity");
+        tmux.wait_screen(
+            &format!("{name} selected"),
+            STEP,
+            |s| s.contains(&title),
+            context,
+        );
     }
-    tmux.wait_screen(
-        &format!("{profile} selected"),
-        STEP,
-        |s| s.contains(&title),
-        context,
-    );
 }
 
 #[test]
