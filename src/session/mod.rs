@@ -16,7 +16,6 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::SessionError;
-use identity::CachedIdToken;
 
 use crate::cache::CacheError;
 use crate::cache::store::{CredentialEntry, Store, StoreLock, TokenEntry};
@@ -251,29 +250,7 @@ impl Session {
         };
         match profile.kind {
             ProfileKind::WebIdentity | ProfileKind::TokenFile => {
-                let identity = self
-                    .web_identity_token(profile, options, events, CachedIdToken::Reuse)
-                    .await?;
-                match self
-                    .assume_with_web_identity(profile, &identity, events)
-                    .await
-                {
-                    // Once only: a token STS finds expired right after renewal will not do
-                    // better a third time, and each renewal may mean a browser login.
-                    Err(error)
-                        if profile.kind == ProfileKind::WebIdentity
-                            && error.is_expired_identity_token() =>
-                    {
-                        tracing::info!(profile = %profile.name, "STS found the ID token expired; renewing it once");
-                        let renewed = self
-                            .web_identity_token(profile, options, events, CachedIdToken::Renew)
-                            .await?;
-                        self.assume_with_web_identity(profile, &renewed, events)
-                            .await
-                            .map_err(SessionError::after_renewal)
-                    }
-                    other => other,
-                }
+                self.exchange_web_identity(profile, options, events).await
             }
             ProfileKind::Chained => {
                 let source_name = profile.source_profile.as_deref().unwrap_or_default();
