@@ -106,4 +106,26 @@ mod tests {
         assert_eq!(refusal("ValidationError", "something else").advice(), None);
         assert_eq!(refusal("Throttling", "").advice(), None);
     }
+
+    #[test]
+    fn retried_failures_say_how_often_and_whether_sts_throttled() {
+        let gave_up = |code: &str| StsError::GaveUp {
+            operation: "AssumeRoleWithWebIdentity",
+            code: code.into(),
+            message: "Rate exceeded".into(),
+        };
+        let throttled = gave_up("Throttling");
+        assert_eq!(
+            throttled.to_string(),
+            "STS throttled AssumeRoleWithWebIdentity on all 3 attempts: Throttling: Rate exceeded"
+        );
+        assert!(throttled.advice().unwrap().contains("wait a minute"));
+        assert_eq!(throttled.code(), Some("Throttling"));
+        let failing = gave_up("InternalFailure");
+        assert!(
+            failing.to_string().starts_with("STS kept failing"),
+            "{failing}"
+        );
+        assert!(failing.advice().unwrap().contains("on its side"));
+    }
 }
