@@ -7,6 +7,8 @@ mod advice;
 mod assume_role;
 pub mod endpoint;
 pub mod sdk;
+pub mod sso_device;
+pub mod sso_portal;
 pub mod sts;
 
 pub use endpoint::{

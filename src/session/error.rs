@@ -1,5 +1,6 @@
 //! Why "credentials for profile P" failed, in words that name the profile and say what to do.
 
+use crate::aws::sso_device::SsoError;
 use crate::aws::{EndpointError, StsError};
 use crate::cache::CacheError;
 use crate::idp::flow::{FlowError, advice as oauth_advice};
@@ -64,6 +65,19 @@ pub enum SessionError {
     Http(String),
     #[error("profile {name}: the login task stopped unexpectedly: {reason}")]
     Task { name: String, reason: String },
+    #[error("profile {name}: {source}{}", hint_line(.hint.as_deref()))]
+    Sso {
+        name: String,
+        // Boxed: every other variant is small, and a large one would grow every `Result`.
+        #[source]
+        source: Box<SsoError>,
+        hint: Option<String>,
+    },
+}
+
+fn hint_line(hint: Option<&str>) -> String {
+    hint.map(|text| format!("\n  hint: {text}"))
+        .unwrap_or_default()
 }
 
 impl SessionError {

@@ -21,6 +21,8 @@ pub mod view;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
+mod sso_tests;
+#[cfg(test)]
 mod test_fixtures;
 #[cfg(test)]
 mod update_tests;
