@@ -36,6 +36,19 @@ pub enum SessionError {
         #[source]
         source: StsError,
     },
+    #[error(
+        "profile {name}: assuming {role_arn}: STS found the ID token expired even after runas \
+         renewed it once ({source})\n  hint: the identity provider hands out tokens that are \
+         already expired by AWS's clock: check the IdP's clock and this machine's (e.g. \
+         timedatectl), and the IdP app's ID-token lifetime"
+    )]
+    ExpiredAfterRenewal {
+        name: String,
+        role_arn: String,
+        /// Boxed: beside [`SessionError::Sts`], an unboxed one would grow every `SessionError`.
+        #[source]
+        source: Box<StsError>,
+    },
     #[error("profile {name}: {source}")]
     Endpoint {
         name: String,
@@ -65,6 +78,32 @@ pub enum SessionError {
 fn hint_line(hint: Option<&str>) -> String {
     hint.map(|text| format!("\n  hint: {text}"))
         .unwrap_or_default()
+}
+
+impl SessionError {
+    /// STS refused the web identity token as expired (`ExpiredTokenException`).
+    pub(super) fn is_expired_identity_token(&self) -> bool {
+        matches!(self, SessionError::Sts { source, .. }
+            if source.code() == Some("ExpiredTokenException"))
+    }
+
+    /// The same refusal, met again right after the ID token was renewed.
+    pub(super) fn after_renewal(self) -> SessionError {
+        match self {
+            SessionError::Sts {
+                name,
+                role_arn,
+                source,
+            } if source.code() == Some("ExpiredTokenException") => {
+                SessionError::ExpiredAfterRenewal {
+                    name,
+                    role_arn,
+                    source: Box::new(source),
+                }
+            }
+            other => other,
+        }
+    }
 }
 
 fn suggestion(similar: &[String]) -> String {

@@ -45,6 +45,16 @@ impl From<&TokenEntry> for IdentityToken {
     }
 }
 
+/// Whether a cached ID token that still looks valid may be used as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CachedIdToken {
+    Reuse,
+    /// STS has just called it expired: renew it (refresh token, else a login) even though its
+    /// `exp` says otherwise — the machine may have slept between the check and the exchange,
+    /// or the clocks disagree.
+    Renew,
+}
+
 /// Refuses to open anything, for `--no-browser`: the flow then shows the URL and waits.
 struct ShowUrlOnly;
 
@@ -60,6 +70,7 @@ impl Session {
         profile: &Profile,
         options: &SessionOptions,
         events: &mpsc::UnboundedSender<SessionEvent>,
+        cached_id_token: CachedIdToken,
     ) -> Result<IdentityToken, SessionError> {
         let name = &profile.name;
         let flow_error = |source| SessionError::Flow {
@@ -110,7 +121,9 @@ impl Session {
                 None
             });
         if let (false, Some(entry)) = (options.force_login, &cached) {
-            if entry.id_token_valid(self.now(), MIN_TOKEN_LIFETIME) {
+            if cached_id_token == CachedIdToken::Reuse
+                && entry.id_token_valid(self.now(), MIN_TOKEN_LIFETIME)
+            {
                 return Ok(IdentityToken::from(entry));
             }
             if let Some(refresh_token) = &entry.refresh_token {

@@ -251,9 +251,7 @@ impl Session {
         };
         match profile.kind {
             ProfileKind::WebIdentity | ProfileKind::TokenFile => {
-                let identity = self.web_identity_token(profile, options, events).await?;
-                self.assume_with_web_identity(profile, &identity, events)
-                    .await
+                self.exchange_web_identity(profile, options, events).await
             }
             ProfileKind::Chained => {
                 let source_name = profile.source_profile.as_deref().unwrap_or_default();

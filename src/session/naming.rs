@@ -24,8 +24,7 @@ pub fn sanitize(wanted: &str) -> String {
 /// The claims of a JWT payload, read without verification: only for naming a session from a
 /// workload token that STS itself verifies. Never used for a trust decision.
 pub fn unverified_claims(token: &str) -> Option<serde_json::Value> {
-    let payload = token.split('.').nth(1)?;
-    serde_json::from_slice(&base64url_decode(payload)?).ok()
+    crate::idp::flow::unverified::claims(token)
 }
 
 /// The identity to name a session after, from token claims.
@@ -40,32 +39,6 @@ pub fn from_claims(
         .filter(|s| !s.is_empty())
         .unwrap_or("runas");
     sanitize(wanted)
-}
-
-/// Unpadded base64url (RFC 4648 §5), as JWTs use it.
-fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut bits: u32 = 0;
-    let mut count = 0;
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for byte in text.bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            b'=' => continue,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(value);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -3,16 +3,50 @@
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::identity::IdentityToken;
-use super::{Session, SessionError, SessionEvent, Stage, naming};
+use super::identity::{CachedIdToken, IdentityToken};
+use super::{Session, SessionError, SessionEvent, SessionOptions, Stage, naming};
 use crate::aws::{self, AssumedRole, StsClient, StsError, StsSettings};
 use crate::cache::store::CredentialEntry;
-use crate::config::Profile;
+use crate::config::{Profile, ProfileKind};
 
 /// The region STS is called in when neither the profile nor the environment names one.
 const FALLBACK_REGION: &str = "us-east-1";
 
 impl Session {
+    /// The profile's web identity token exchanged with STS. When STS calls the token expired
+    /// although runas found it valid, the token is renewed once and the exchange retried.
+    pub(super) async fn exchange_web_identity(
+        &self,
+        profile: &Profile,
+        options: &SessionOptions,
+        events: &UnboundedSender<SessionEvent>,
+    ) -> Result<CredentialEntry, SessionError> {
+        let identity = self
+            .web_identity_token(profile, options, events, CachedIdToken::Reuse)
+            .await?;
+        match self
+            .assume_with_web_identity(profile, &identity, events)
+            .await
+        {
+            // Once only: a token STS finds expired right after renewal will not do better a
+            // third time, and each renewal may mean a browser login. A token file is the
+            // workload's to renew, not runas's.
+            Err(error)
+                if profile.kind == ProfileKind::WebIdentity
+                    && error.is_expired_identity_token() =>
+            {
+                tracing::info!(profile = %profile.name, "STS found the ID token expired; renewing it once");
+                let renewed = self
+                    .web_identity_token(profile, options, events, CachedIdToken::Renew)
+                    .await?;
+                self.assume_with_web_identity(profile, &renewed, events)
+                    .await
+                    .map_err(SessionError::after_renewal)
+            }
+            other => other,
+        }
+    }
+
     pub(super) async fn assume_with_web_identity(
         &self,
         profile: &Profile,

@@ -15,6 +15,7 @@ pub mod identity_center;
 pub mod login;
 pub mod peers;
 pub mod raw_http;
+pub mod tmux;
 
 pub use cli::{
     BrowserMode, RunOutput, RunasHome, Running, count, free_callback_uri, idp_defaults, read_json,

@@ -16,6 +16,7 @@ mod opener;
 mod provider;
 mod refresh;
 mod token_file;
+pub mod unverified;
 mod verify;
 
 use std::time::Duration;
@@ -32,7 +33,7 @@ pub use opener::{BrowserOpener, SystemBrowser};
 pub use provider::{Provider, ProviderRegistry};
 pub use refresh::refresh;
 pub use token_file::read_token_file;
-pub use verify::EXPIRY_LEEWAY;
+pub use verify::CLOCK_LEEWAY;
 
 use crate::idp::callback;
 
