@@ -14,6 +14,7 @@ use std::process::Command;
 
 use common::cli::{RUN_DEADLINE, read_json, run_to_end};
 use common::peers::{SSO_REGION, SSO_START_URL, aws_cli_v1};
+use common::tmux::{TMUX, Tmux};
 use common::{ACCOUNT_ID, PeerOptions, Peers, RunOutput, RunasHome, count};
 use serde_json::Value;
 
@@ -460,7 +461,6 @@ fn parallel_callers_of_one_sso_session_share_one_login() {
 /// (approved by `$BROWSER`) and the row gets a countdown.
 #[test]
 fn the_tui_logs_an_sso_profile_in_with_enter() {
-    const TMUX: &str = "/usr/bin/tmux";
     if !Path::new(TMUX).exists() {
         eprintln!("skipped: {TMUX} is not installed");
         return;
@@ -483,32 +483,7 @@ fn the_tui_logs_an_sso_profile_in_with_enter() {
         ),
     )
     .expect("write the TUI script");
-    let socket = home.path().join("tmux.sock");
-    let tmux = |args: &[&str]| {
-        Command::new(TMUX)
-            .arg("-S")
-            .arg(&socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("run tmux")
-    };
-    let script_arg = script.display().to_string();
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "30",
-        "-s",
-        "sso",
-        "sh",
-        &script_arg,
-    ]);
-    assert!(started.status.success(), "{started:?}");
-    let screen =
-        || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "sso"]).stdout).into_owned();
+    let tmux = Tmux::start_sized(home.path(), &script, 120, 30);
     let corp_line = |screen: &str| {
         // The list pane is the first bordered cell of a line.
         screen
@@ -518,18 +493,7 @@ fn the_tui_logs_an_sso_profile_in_with_enter() {
             .map(str::to_owned)
     };
     let wait = |what: &str, check: &dyn Fn(&str) -> bool| {
-        let give_up = std::time::Instant::now() + RUN_DEADLINE;
-        loop {
-            let last = screen();
-            if check(&last) {
-                return last;
-            }
-            assert!(
-                std::time::Instant::now() < give_up,
-                "gave up waiting for {what}; the screen:\n{last}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        tmux.wait_screen(what, RUN_DEADLINE, check, String::new)
     };
     let listed = wait("the corp row, never logged in", &|s| {
         corp_line(s).is_some_and(|line| line.contains("never logged in"))
@@ -539,8 +503,8 @@ fn the_tui_logs_an_sso_profile_in_with_enter() {
         "{listed}"
     );
     // The rows sort by name: corp comes before nope; select it explicitly.
-    tmux(&["send-keys", "-t", "sso", "g"]);
-    tmux(&["send-keys", "-t", "sso", "Enter"]);
+    tmux.keys(&["g"]);
+    tmux.keys(&["Enter"]);
     let logged_in = wait("a countdown on the corp row", &|s| {
         // "59m 58s" or "7h 59m": two number-unit words in a row.
         corp_line(s).is_some_and(|line| {
@@ -554,8 +518,8 @@ fn the_tui_logs_an_sso_profile_in_with_enter() {
             })
         })
     });
-    tmux(&["send-keys", "-t", "sso", "q"]);
-    let _ = tmux(&["kill-server"]);
+    tmux.keys(&["q"]);
+    drop(tmux);
     assert!(token_path(&home).exists(), "{logged_in}");
     let stats = peers.aws_stats();
     assert_eq!(

@@ -8,25 +8,31 @@ use std::time::{Duration, Instant};
 
 pub const TMUX: &str = "/usr/bin/tmux";
 
-/// A tmux server running one 100×30 session, `sh SCRIPT`.
+/// A tmux server running one session, `sh SCRIPT`.
 pub struct Tmux {
     socket: PathBuf,
 }
 
 impl Tmux {
+    /// A 100×30 terminal.
     pub fn start(dir: &Path, script: &Path) -> Tmux {
+        Tmux::start_sized(dir, script, 100, 30)
+    }
+
+    pub fn start_sized(dir: &Path, script: &Path, columns: u16, rows: u16) -> Tmux {
         let tmux = Tmux {
             socket: dir.join("tmux.sock"),
         };
+        let (columns, rows) = (columns.to_string(), rows.to_string());
         let status = tmux
             .command()
             .args([
                 "new-session",
                 "-d",
                 "-x",
-                "100",
+                &columns,
                 "-y",
-                "30",
+                &rows,
                 "-s",
                 "t",
                 "sh",
