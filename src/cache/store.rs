@@ -278,7 +278,7 @@ fn credential_key(profile: &str) -> String {
 /// A file name for any key: a readable, filesystem-safe prefix plus a stable 64-bit FNV-1a
 /// hash of the whole key (stable across Rust versions, unlike `DefaultHasher`). The full key
 /// is stored inside the file, so a hash collision reads as "absent", never as a wrong entry.
-fn file_stem(key: &str) -> String {
+pub(super) fn file_stem(key: &str) -> String {
     let readable: String = key
         .chars()
         .map(|c| {

@@ -12,6 +12,7 @@ use super::args::{LogoutArgs, StatusArgs};
 use super::credentials::human_duration;
 use super::output::{print_stdout, table};
 use super::session_io::open_session;
+use crate::cache::provider_metadata::ProviderMetadataCache;
 use crate::config::ProfileKind;
 
 #[derive(Debug, Serialize)]
@@ -121,6 +122,11 @@ pub fn logout(config: &Path, args: &LogoutArgs) -> anyhow::Result<ExitCode> {
     if args.all {
         let removed = session.store().clear().context("cannot clear the cache")?;
         eprintln!("runas: removed {removed} cached token and credential files");
+        // Discovery documents are no secret, but "forget everything" should also mean "ask the
+        // IdP afresh next time".
+        ProviderMetadataCache::new(session.store().dir())
+            .clear()
+            .context("cannot clear the cached discovery documents")?;
         let sso_profiles = session
             .config()
             .profiles

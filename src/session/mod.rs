@@ -7,6 +7,7 @@
 mod error;
 mod identity;
 pub mod naming;
+mod provider_store;
 mod roles;
 pub mod sso;
 
@@ -19,6 +20,7 @@ use tokio::sync::mpsc::UnboundedSender;
 pub use error::SessionError;
 
 use crate::cache::CacheError;
+use crate::cache::provider_metadata::ProviderMetadataCache;
 use crate::cache::store::{CredentialEntry, Store, StoreLock, TokenEntry};
 use crate::config::{Config, Profile, ProfileKind};
 use crate::http;
@@ -115,10 +117,14 @@ impl Session {
     pub fn new(config: Arc<Config>, store: Store) -> Result<Self, SessionError> {
         let http = http::idp_client(http::REQUEST_TIMEOUT)
             .map_err(|e| SessionError::Http(e.to_string()))?;
+        let metadata = provider_store::CachedProviderMetadata {
+            cache: ProviderMetadataCache::new(store.dir()),
+            clock: Utc::now,
+        };
         Ok(Session {
             config,
             store,
-            providers: ProviderRegistry::new(http.clone()),
+            providers: ProviderRegistry::new(http.clone()).with_store(Arc::new(metadata)),
             http,
             opener: Arc::new(SystemBrowser),
             env: Arc::new(|name| std::env::var(name).ok()),
