@@ -13,6 +13,7 @@
 #   scripts/bench.sh            needs tests/peers installed (scripts/test.sh does it), hyperfine,
 #                               tmux, /usr/bin/time and /usr/bin/aws
 #                               (apt-get install hyperfine tmux time awscli; valgrind optional)
+#   BENCH_ONLY=login            only the cold-login rows (about 30 s)
 #   LIST_CSV=FILE               also write `profiles,median_ms,instructions` for scripts/plot-list.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -121,6 +122,10 @@ def union(intervals):
 runas_idp = [(e["start"], e["end"]) for e in entries if e["port"] == idp and e["agent"] == "runas"]
 sts = [(e["start"], e["end"]) for e in entries if e["port"] == aws]
 browser = [(times[0], times[-1])] if len(times) >= 2 else []
+# From the token endpoint's answer to the STS request: checking the ID token, caching it and
+# building the STS client, all runas's own time.
+token_end = max((e["end"] for e in entries if e["port"] == idp and e["agent"] == "runas" and e["path"] == "/token"), default=None)
+sts_start = min((a for a, _ in sts), default=None)
 ms = lambda ns: ns / 1e6
 waiting = union(runas_idp + sts + browser)
 before = [json.loads(l) for l in open(f"{work}/stats-{label}.before")]
@@ -129,6 +134,7 @@ delta = lambda i: {k: v - before[i].get(k, 0) for k, v in after[i].items() if v 
 print(json.dumps({
     "label": label, "total": ms(end - start), "idp": ms(union(runas_idp)), "sts": ms(union(sts)),
     "browser": ms(union(browser)), "own": ms(end - start - waiting),
+    "token_to_sts": ms(sts_start - token_end) if token_end and sts_start else None,
     "idp_requests": delta(0), "aws_requests": delta(1),
     "runas_idp_paths": [f'{e["method"]} {e["path"]}' for e in entries if e["port"] == idp and e["agent"] == "runas"],
 }))
@@ -138,6 +144,7 @@ progress "cold logins"
 for i in 1 2 3 4 5; do login_run "cold$i" "$WORK/cold-cache-$i"; done
 login_run warm "$WORK/cold-cache-5" --force
 
+if [ "${BENCH_ONLY:-}" != login ]; then
 # The cached profile for credential-process comes from the last cold login.
 export RUNAS_CACHE_DIR=$WORK/cold-cache-5
 "$RUNAS" credential-process web >/dev/null
@@ -216,6 +223,8 @@ print(f"| TUI idle CPU over {v['idle_seconds']} s | {cpu:.2f} % | < 1 %: {ok(cpu
 print(f"| TUI peak RSS, 1,000 profiles | {rss:.1f} MiB | < 30 MiB: {ok(rss < 30)} |")
 PY
 
+fi
+
 # --- login rows ---------------------------------------------------------------------------
 python3 - "$WORK/logins.jsonl" >>"$ROWS" <<'PY'
 import json, statistics, sys
@@ -234,6 +243,7 @@ def counts(r):
 print(f"| cold `runas login` ({len(cold)} runs), wall | {med('total'):.0f} ms | |")
 print(f"| … IdP (runas's requests) / STS / browser stand-in | {med('idp'):.0f} / {med('sts'):.0f} / {med('browser'):.0f} ms | |")
 print(f"| … runas's own time (wall − the above) | {med('own'):.0f} ms | |")
+print(f"| … of which token answer → STS request | {med('token_to_sts'):.1f} ms | |")
 print(f"| requests, first login to an issuer | {counts(cold[0])} | |")
 print(f"| requests, second login to the same issuer (`login --force`) | {counts(warm)} | 1 token + 1 STS |")
 PY
