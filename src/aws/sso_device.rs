@@ -114,13 +114,13 @@ const SERVICE: &str = "IAM Identity Center OIDC";
 impl SsoOidcClient {
     pub fn new(region: &str, endpoint_url: &str, timeouts: Timeouts) -> Self {
         // No credentials_provider: every sso-oidc operation runas calls is unsigned.
-        let config = aws_sdk_ssooidc::Config::builder()
+        let mut config = aws_sdk_ssooidc::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .http_client(sdk::http_client())
             .region(Region::new(region.to_owned()))
-            .endpoint_url(endpoint_url)
-            .timeout_config(timeouts.sdk_config())
-            .build();
+            .timeout_config(timeouts.sdk_config());
+        config.set_endpoint_resolver(Some(sdk::fixed_endpoint(endpoint_url)));
+        let config = config.build();
         SsoOidcClient {
             client: aws_sdk_ssooidc::Client::from_conf(config),
             endpoint_url: endpoint_url.to_owned(),

@@ -22,13 +22,13 @@ pub struct SsoPortalClient {
 
 impl SsoPortalClient {
     pub fn new(region: &str, endpoint_url: &str, timeouts: Timeouts) -> Self {
-        let config = aws_sdk_sso::Config::builder()
+        let mut config = aws_sdk_sso::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .http_client(sdk::http_client())
             .region(Region::new(region.to_owned()))
-            .endpoint_url(endpoint_url)
-            .timeout_config(timeouts.sdk_config())
-            .build();
+            .timeout_config(timeouts.sdk_config());
+        config.set_endpoint_resolver(Some(sdk::fixed_endpoint(endpoint_url)));
+        let config = config.build();
         SsoPortalClient {
             client: aws_sdk_sso::Client::from_conf(config),
             endpoint_url: endpoint_url.to_owned(),

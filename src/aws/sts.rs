@@ -147,14 +147,14 @@ impl StsClient {
     pub fn new(settings: &StsSettings) -> Self {
         // No credentials_provider: the SDK then sends the unsigned call as the model allows,
         // and nothing can reach for ~/.aws/credentials or IMDS behind runas's back.
-        let config = aws_sdk_sts::Config::builder()
+        let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .http_client(sdk::http_client())
             .region(Region::new(settings.region.clone()))
-            .endpoint_url(settings.endpoint_url.clone())
             .timeout_config(settings.timeouts.sdk_config())
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-            .build();
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        config.set_endpoint_resolver(Some(sdk::fixed_endpoint(&settings.endpoint_url)));
+        let config = config.build();
         StsClient {
             client: aws_sdk_sts::Client::from_conf(config),
             endpoint_url: settings.endpoint_url.clone(),

@@ -172,7 +172,10 @@ mod tests {
 
         let reopened = ProviderMetadataCache::new(dir.path());
         let day = MAX_AGE.num_seconds();
-        assert_eq!(reopened.get(ISSUER, at(day - 1)), Some(metadata(ISSUER, at(0))));
+        assert_eq!(
+            reopened.get(ISSUER, at(day - 1)),
+            Some(metadata(ISSUER, at(0)))
+        );
         assert_eq!(reopened.get(ISSUER, at(day)), None, "a day old");
         assert_eq!(reopened.get(ISSUER, at(-1)), None, "dated in the future");
         assert_eq!(reopened.get("https://other.example.org", at(1)), None);
@@ -221,7 +224,9 @@ mod tests {
         let cache = ProviderMetadataCache::new(dir.path());
         assert_eq!(cache.clear().unwrap(), 0, "no directory yet");
         cache.put(&metadata(ISSUER, at(0))).unwrap();
-        cache.put(&metadata("https://b.example.org", at(0))).unwrap();
+        cache
+            .put(&metadata("https://b.example.org", at(0)))
+            .unwrap();
         assert!(cache.remove(ISSUER).unwrap());
         assert!(!cache.remove(ISSUER).unwrap());
         assert_eq!(cache.get(ISSUER, at(1)), None);

@@ -21,11 +21,28 @@ impl Session {
         options: &SessionOptions,
         events: &UnboundedSender<SessionEvent>,
     ) -> Result<CredentialEntry, SessionError> {
+        // Building an SDK client takes ~20 ms (the SDK parses its endpoint partition table
+        // whichever resolver is set); on a blocking thread it overlaps the IdP round trips
+        // instead of following them. An endpoint error is left to `sts_client` below, so it
+        // still surfaces where it always did.
+        let building = self
+            .sts_settings(profile)
+            .ok()
+            .map(|settings| tokio::task::spawn_blocking(move || StsClient::new(&settings)));
         let identity = self
             .web_identity_token(profile, options, events, CachedIdToken::Reuse)
             .await?;
+        let built = match building {
+            // A failed build task (it cannot panic short of a bug) only means building again.
+            Some(task) => task.await.ok(),
+            None => None,
+        };
+        let sts = match built {
+            Some(sts) => sts,
+            None => self.sts_client(profile)?,
+        };
         match self
-            .assume_with_web_identity(profile, &identity, events)
+            .assume_with_web_identity(profile, &sts, &identity, events)
             .await
         {
             // Once only: a token STS finds expired right after renewal will not do better a
@@ -39,7 +56,7 @@ impl Session {
                 let renewed = self
                     .web_identity_token(profile, options, events, CachedIdToken::Renew)
                     .await?;
-                self.assume_with_web_identity(profile, &renewed, events)
+                self.assume_with_web_identity(profile, &sts, &renewed, events)
                     .await
                     .map_err(SessionError::after_renewal)
             }
@@ -50,6 +67,7 @@ impl Session {
     pub(super) async fn assume_with_web_identity(
         &self,
         profile: &Profile,
+        sts: &StsClient,
         identity: &IdentityToken,
         events: &UnboundedSender<SessionEvent>,
     ) -> Result<CredentialEntry, SessionError> {
@@ -58,7 +76,6 @@ impl Session {
             Some(name) => naming::sanitize(name),
             None => identity.session_name(),
         };
-        let sts = self.sts_client(profile)?;
         let sts_error = |role: &str| {
             let name = profile.name.clone();
             let role = role.to_owned();
@@ -194,6 +211,10 @@ impl Session {
     }
 
     fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
+        Ok(StsClient::new(&self.sts_settings(profile)?))
+    }
+
+    fn sts_settings(&self, profile: &Profile) -> Result<StsSettings, SessionError> {
         let region = self.region(profile);
         let endpoint =
             aws::resolve_sts_endpoint(&region, profile.endpoint_url.as_deref(), |name| {
@@ -203,6 +224,6 @@ impl Session {
                 name: profile.name.clone(),
                 source,
             })?;
-        Ok(StsClient::new(&StsSettings::new(region, endpoint.url)))
+        Ok(StsSettings::new(region, endpoint.url))
     }
 }

@@ -135,6 +135,14 @@ impl Peers {
         (self.idp.id(), self.aws.id())
     }
 
+    /// Stops the IdP now (an IdP that went down after a login); its port then refuses
+    /// connections.
+    pub fn stop_idp(&mut self) {
+        // kill() signals exactly this PID; wait() reaps it, so the port is closed on return.
+        let _ = self.idp.kill();
+        let _ = self.idp.wait();
+    }
+
     /// Where the logs (`idp.log`, `aws.log`) and the IdP's key live for this run.
     pub fn run_dir(&self) -> &Path {
         self.run_dir.path()

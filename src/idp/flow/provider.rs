@@ -426,7 +426,9 @@ impl ProviderRegistry {
                     return Ok(provider);
                 }
                 // The fresh discovery below replaces the copy, or fails with the same check.
-                Err(err) => tracing::info!(issuer = %requested, "stored discovery document not used: {err}"),
+                Err(err) => {
+                    tracing::info!(issuer = %requested, "stored discovery document not used: {err}")
+                }
             }
         }
         let mut provider = Provider::discover(self.http.clone(), issuer).await?;
@@ -505,6 +507,112 @@ mod tests {
         assert!(
             err.to_string().contains("http://idp.example.com/oauth2"),
             "{err}"
+        );
+    }
+
+    /// An in-memory store that counts writes.
+    #[derive(Debug, Default)]
+    struct MemoryStore {
+        entry: Mutex<Option<StoredMetadata>>,
+        saves: Mutex<usize>,
+    }
+
+    impl MetadataStore for MemoryStore {
+        fn load(&self, _issuer: &str) -> Option<StoredMetadata> {
+            self.entry.lock().unwrap().clone()
+        }
+        fn save(&self, metadata: &StoredMetadata) {
+            *self.entry.lock().unwrap() = Some(metadata.clone());
+            *self.saves.lock().unwrap() += 1;
+        }
+        fn forget(&self, _issuer: &str) {
+            *self.entry.lock().unwrap() = None;
+        }
+    }
+
+    /// Nothing listens on port 1, so any request fails: a provider that comes back was built
+    /// from the store alone.
+    const CLOSED: &str = "http://127.0.0.1:1";
+
+    fn stored(discovery: serde_json::Value) -> StoredMetadata {
+        StoredMetadata {
+            issuer: CLOSED.to_owned(),
+            fetched_at: Utc::now(),
+            discovery,
+            jwks: serde_json::json!({"keys": []}),
+        }
+    }
+
+    fn document(issuer: &str, token_endpoint: &str) -> serde_json::Value {
+        serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/auth"),
+            "token_endpoint": token_endpoint,
+            "jwks_uri": format!("{issuer}/jwks"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })
+    }
+
+    fn registry_with(store: &Arc<MemoryStore>) -> ProviderRegistry {
+        ProviderRegistry::new(crate::http::idp_client(std::time::Duration::from_secs(2)).unwrap())
+            .with_store(store.clone())
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn a_stored_document_is_used_without_a_request() {
+        let store = Arc::new(MemoryStore::default());
+        store.save(&stored(document(CLOSED, &format!("{CLOSED}/token"))));
+        let provider = block_on(registry_with(&store).get(&url(CLOSED))).unwrap();
+        assert!(provider.from_store());
+        assert_eq!(
+            provider.token_endpoint().as_str(),
+            "http://127.0.0.1:1/token"
+        );
+        assert_eq!(*store.saves.lock().unwrap(), 1, "nothing written back");
+    }
+
+    #[test]
+    fn a_stored_document_passes_the_same_checks_as_a_fetched_one() {
+        for (why, discovery) in [
+            (
+                "another issuer",
+                document("http://127.0.0.1:2", "http://127.0.0.1:2/token"),
+            ),
+            (
+                "plain http off loopback",
+                document(CLOSED, "http://idp.example.com/token"),
+            ),
+            ("no token endpoint", serde_json::json!({"issuer": CLOSED})),
+        ] {
+            let store = Arc::new(MemoryStore::default());
+            store.save(&stored(discovery));
+            // Not used: discovery runs, and fails against the closed port.
+            let err = block_on(registry_with(&store).get(&url(CLOSED))).unwrap_err();
+            assert!(matches!(err, FlowError::Discovery { .. }), "{why}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn forget_drops_the_stored_document() {
+        let store = Arc::new(MemoryStore::default());
+        store.save(&stored(document(CLOSED, &format!("{CLOSED}/token"))));
+        let registry = registry_with(&store);
+        block_on(registry.get(&url(CLOSED))).unwrap();
+        registry.forget(&url(CLOSED));
+        assert!(store.entry.lock().unwrap().is_none());
+        assert!(
+            block_on(registry.get(&url(CLOSED))).is_err(),
+            "discovers again"
         );
     }
 
