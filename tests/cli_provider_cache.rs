@@ -32,21 +32,28 @@ fn provider_file(home: &RunasHome) -> PathBuf {
     files.into_iter().next().expect("one file")
 }
 
-fn discoveries(peers: &Peers) -> u64 {
-    count(&peers.idp_stats(), "GET /.well-known/openid-configuration")
+/// (discovery, JWKS) requests since `baseline` (the peers' readiness probe asks discovery).
+fn fetches_since(peers: &Peers, baseline: (u64, u64)) -> (u64, u64) {
+    let (discovery, jwks) = fetches(peers);
+    (discovery - baseline.0, jwks - baseline.1)
 }
 
-fn jwks_fetches(peers: &Peers) -> u64 {
-    count(&peers.idp_stats(), "GET /jwks")
+fn fetches(peers: &Peers) -> (u64, u64) {
+    let idp = peers.idp_stats();
+    (
+        count(&idp, "GET /.well-known/openid-configuration"),
+        count(&idp, "GET /jwks"),
+    )
 }
 
 #[test]
 fn a_second_login_in_a_new_process_asks_the_idp_only_for_the_token() {
     let peers = Peers::start(PeerOptions::default().auto_login("alice"));
     let home = web_home(&peers);
+    let baseline = fetches(&peers);
 
     home.run_ok(&["login", "web"]);
-    assert_eq!((discoveries(&peers), jwks_fetches(&peers)), (1, 1));
+    assert_eq!(fetches_since(&peers, baseline), (1, 1));
     let file = provider_file(&home);
     let stored = read_json(&file);
     assert_eq!(stored["version"], 1, "{stored}");
@@ -62,7 +69,7 @@ fn a_second_login_in_a_new_process_asks_the_idp_only_for_the_token() {
     home.run_ok(&["login", "--force", "web"]);
     let after = peers.idp_stats();
     assert_eq!(
-        (discoveries(&peers), jwks_fetches(&peers)),
+        fetches_since(&peers, baseline),
         (1, 1),
         "no discovery or JWKS from the second process: {after:?}"
     );
@@ -77,6 +84,7 @@ fn a_second_login_in_a_new_process_asks_the_idp_only_for_the_token() {
 fn a_rotated_key_costs_one_jwks_refetch_whose_result_is_kept() {
     let peers = Peers::start(PeerOptions::default().auto_login("alice"));
     let home = web_home(&peers);
+    let baseline = fetches(&peers);
     home.run_ok(&["login", "web"]);
     let port: u16 = peers
         .issuer()
@@ -92,7 +100,7 @@ fn a_rotated_key_costs_one_jwks_refetch_whose_result_is_kept() {
 
     home.run_ok(&["login", "--force", "web"]);
     assert_eq!(
-        (discoveries(&peers), jwks_fetches(&peers)),
+        fetches_since(&peers, baseline),
         (1, 2),
         "the stored keys, then one re-fetch for the new kid"
     );
@@ -104,7 +112,7 @@ fn a_rotated_key_costs_one_jwks_refetch_whose_result_is_kept() {
 
     home.run_ok(&["login", "--force", "web"]);
     assert_eq!(
-        (discoveries(&peers), jwks_fetches(&peers)),
+        fetches_since(&peers, baseline),
         (1, 2),
         "the next process knows the new key"
     );
@@ -114,12 +122,13 @@ fn a_rotated_key_costs_one_jwks_refetch_whose_result_is_kept() {
 fn a_corrupt_copy_is_replaced_and_logout_all_drops_the_copies() {
     let peers = Peers::start(PeerOptions::default().auto_login("alice"));
     let home = web_home(&peers);
+    let baseline = fetches(&peers);
     home.run_ok(&["login", "web"]);
     let file = provider_file(&home);
     std::fs::write(&file, b"{\"version\": 1, \"key\": ").expect("corrupt the copy");
 
     home.run_ok(&["login", "--force", "web"]);
-    assert_eq!((discoveries(&peers), jwks_fetches(&peers)), (2, 2));
+    assert_eq!(fetches_since(&peers, baseline), (2, 2));
     assert_eq!(read_json(&file)["version"], 1, "rewritten");
 
     home.run_ok(&["logout", "--all"]);
