@@ -93,7 +93,9 @@ impl FromStr for GrantPermission {
 
 /// Whether a profile's own keys include any of this module's.
 pub(super) fn is_configured(entries: &[Entry]) -> bool {
-    entries.iter().any(|entry| KEYS.contains(&entry.key.as_str()))
+    entries
+        .iter()
+        .any(|entry| KEYS.contains(&entry.key.as_str()))
 }
 
 /// Reads and checks the keys; `None` when none is set or they cannot work (errors say why).
@@ -174,13 +176,13 @@ pub(super) fn resolve(
     });
     let permission = match last("s3_access_grants_permission") {
         None => GrantPermission::Read,
-        Some(entry) => entry.value.parse().unwrap_or_else(|error: UnknownPermission| {
-            sink.error(
-                entry.line,
-                format!("s3_access_grants_permission = {error}"),
-            );
-            GrantPermission::Read
-        }),
+        Some(entry) => entry
+            .value
+            .parse()
+            .unwrap_or_else(|error: UnknownPermission| {
+                sink.error(entry.line, format!("s3_access_grants_permission = {error}"));
+                GrantPermission::Read
+            }),
     };
 
     Some(IdentityCenter {
@@ -217,9 +219,8 @@ fn check_application_arn(value: &str) -> Result<(), String> {
         return Err(bad("the account must be 12 digits"));
     }
     let id = |text: &str, prefix: &str| {
-        text.strip_prefix(prefix).is_some_and(|rest| {
-            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric())
-        })
+        text.strip_prefix(prefix)
+            .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()))
     };
     match resource.strip_prefix("application/").map(|r| r.split('/')) {
         Some(mut ids) => match (ids.next(), ids.next(), ids.next()) {
@@ -346,7 +347,10 @@ mod tests {
         assert_eq!(center.role_arn, "arn:aws:iam::210987654321:role/enhanced");
         assert_eq!(center.access_grants.account_id, "210987654321");
         assert_eq!(center.access_grants.permission, GrantPermission::Read);
-        assert_eq!(center.access_grants.target.as_deref(), Some("s3://reports/team-a/"));
+        assert_eq!(
+            center.access_grants.target.as_deref(),
+            Some("s3://reports/team-a/")
+        );
     }
 
     #[test]
@@ -354,8 +358,16 @@ mod tests {
         assert!(check_target("t", "s3://reports").is_ok());
         assert!(check_target("t", "s3://reports/team-a/").is_ok());
         assert!(check_target("t", "s3://reports/team-a/*").is_ok());
-        assert!(check_target("t", "reports/team-a").unwrap_err().contains("s3://"));
-        assert!(check_target("t", "s3://Reports/x").unwrap_err().contains("bucket name"));
+        assert!(
+            check_target("t", "reports/team-a")
+                .unwrap_err()
+                .contains("s3://")
+        );
+        assert!(
+            check_target("t", "s3://Reports/x")
+                .unwrap_err()
+                .contains("bucket name")
+        );
         assert!(check_target("t", "s3:///x").is_err());
     }
 }
