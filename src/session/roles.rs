@@ -145,6 +145,7 @@ impl Session {
             role_arn: Some(role_arn.to_owned()),
             assumed_role_arn: Some(assumed.assumed_role_arn),
             session_name: Some(session_name),
+            identity_enhanced: false,
         }
     }
 
