@@ -102,7 +102,7 @@ pub fn logout(config: &Path, args: &LogoutArgs) -> anyhow::Result<ExitCode> {
     let session = open_session(config)?;
     if args.all {
         let removed = session.store().clear().context("cannot clear the cache")?;
-        eprintln!("runas: removed {removed} cached token and credential files");
+        eprintln!("runas: removed {removed} cached token, credential and grant files");
         return Ok(ExitCode::SUCCESS);
     }
     let Some(profile) = args.profile.as_deref() else {
@@ -119,5 +119,12 @@ pub fn logout(config: &Path, args: &LogoutArgs) -> anyhow::Result<ExitCode> {
                 "forgot the role credentials and the IdP login (shared by every profile of the same IdP app)",
         }
     );
+    if forgotten.grants > 0 {
+        eprintln!(
+            "runas: {profile}: forgot {} S3 Access Grants credential{}",
+            forgotten.grants,
+            if forgotten.grants == 1 { "" } else { "s" }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

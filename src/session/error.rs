@@ -1,7 +1,8 @@
 //! Why "credentials for profile P" failed, in words that name the profile and say what to do.
 
-use crate::aws::{EndpointError, StsError};
+use crate::aws::{CallError, EndpointError, StsError};
 use crate::cache::CacheError;
+use crate::config::GrantPermission;
 use crate::idp::flow::{FlowError, advice as oauth_advice};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,29 @@ pub enum SessionError {
         role_arn: String,
         #[source]
         source: StsError,
+    },
+    #[error(
+        "profile {name}: Identity Center application {application_arn}: {source}{}",
+        hint_line(.hint)
+    )]
+    IdentityCenter {
+        name: String,
+        application_arn: String,
+        #[source]
+        source: CallError,
+        hint: Option<String>,
+    },
+    #[error(
+        "profile {name}: S3 Access Grants {permission} on {target}: {source}{}",
+        hint_line(.hint)
+    )]
+    AccessGrant {
+        name: String,
+        target: String,
+        permission: GrantPermission,
+        #[source]
+        source: CallError,
+        hint: Option<String>,
     },
     #[error("profile {name}: {source}")]
     Endpoint {
@@ -77,6 +101,12 @@ fn error_code(error: &FlowError) -> Option<&str> {
         FlowError::DeviceExpired => Some("expired_token"),
         _ => None,
     }
+}
+
+fn hint_line(hint: &Option<String>) -> String {
+    hint.as_ref()
+        .map(|text| format!("\n  hint: {text}"))
+        .unwrap_or_default()
 }
 
 fn sts_advice(error: &StsError) -> String {

@@ -160,7 +160,7 @@ impl Session {
             .unwrap_or_else(|| FALLBACK_REGION.to_owned())
     }
 
-    fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
+    pub(super) fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
         let region = self.region(profile);
         let endpoint =
             aws::resolve_sts_endpoint(&region, profile.endpoint_url.as_deref(), |name| {

@@ -172,6 +172,11 @@ pub fn stage_of(stage: session::Stage) -> Stage {
         session::Stage::Discovering { .. } => Stage::Discovering,
         session::Stage::RefreshingToken => Stage::Refreshing,
         session::Stage::AssumingRole { role_arn } => Stage::AssumingRole { role_arn },
+        session::Stage::CreatingIdentityContext { .. } => Stage::CreatingIdentityContext,
+        session::Stage::AssumingIdentityEnhancedRole { role_arn } => {
+            Stage::AssumingIdentityEnhancedRole { role_arn }
+        }
+        session::Stage::FetchingAccessGrant { target, .. } => Stage::FetchingAccessGrant { target },
         session::Stage::Login(progress) => match progress {
             Progress::Discovering => Stage::Discovering,
             Progress::OpenBrowser { url } => Stage::OpenBrowser {

@@ -72,6 +72,14 @@ pub enum Stage {
     AssumingRole {
         role_arn: String,
     },
+    /// Trusted identity propagation: `CreateTokenWithIAM`.
+    CreatingIdentityContext,
+    AssumingIdentityEnhancedRole {
+        role_arn: String,
+    },
+    FetchingAccessGrant {
+        target: String,
+    },
 }
 
 impl Stage {
@@ -88,6 +96,9 @@ impl Stage {
             Stage::DeviceCode { .. } | Stage::WaitingForDevice => "waiting for device approval",
             Stage::ExchangingCode => "exchanging the code",
             Stage::AssumingRole { .. } => "assuming the role",
+            Stage::CreatingIdentityContext => "asking Identity Center",
+            Stage::AssumingIdentityEnhancedRole { .. } => "assuming the identity-enhanced role",
+            Stage::FetchingAccessGrant { .. } => "asking S3 Access Grants",
         }
     }
 }
