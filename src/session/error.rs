@@ -44,7 +44,7 @@ pub enum SessionError {
         name: String,
         application_arn: String,
         #[source]
-        source: CallError,
+        source: Box<CallError>,
         hint: Option<String>,
     },
     #[error(
@@ -56,7 +56,7 @@ pub enum SessionError {
         target: String,
         permission: GrantPermission,
         #[source]
-        source: CallError,
+        source: Box<CallError>,
         hint: Option<String>,
     },
     #[error("profile {name}: {source}")]

@@ -148,7 +148,7 @@ impl Session {
                 target: target.to_owned(),
                 permission,
                 hint: get_data_access_advice(&source, account_id, target, permission),
-                source,
+                source: Box::new(source),
             })?;
         Ok(GrantEntry {
             profile: name.clone(),

@@ -62,7 +62,7 @@ impl Session {
                         &issuer,
                         &audience,
                     ),
-                    source,
+                    source: Box::new(source),
                 }
             })?;
 

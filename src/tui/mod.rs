@@ -19,6 +19,8 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod grant_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod test_fixtures;
