@@ -36,7 +36,11 @@ fn an_application_arn_of_the_wrong_shape() {
         "{}",
         errors[0]
     );
-    assert!(errors[0].contains("application/ssoins-ID/apl-ID"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("application/ssoins-ID/apl-ID"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -92,4 +96,36 @@ fn an_application_without_its_role() {
         "{}",
         errors[0]
     );
+}
+
+#[test]
+fn list_shows_the_identity_center_keys() {
+    let cache = tempfile::tempdir().expect("a temp cache dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_runas"))
+        .arg("--config")
+        .arg(fixture_path("identity_center.ini"))
+        .args(["list", "--json"])
+        .env("RUNAS_CACHE_DIR", cache.path())
+        .output()
+        .expect("run runas list");
+    assert!(output.status.success(), "{output:?}");
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let row = &rows[0];
+    assert_eq!(row["errors"], serde_json::json!([]), "{row}");
+    assert_eq!(
+        row["identity_center_application_arn"],
+        "arn:aws:sso::123456789012:application/ssoins-7223a1b2c3d4e5f6/apl-0a1b2c3d4e5f6a7b"
+    );
+    assert_eq!(
+        row["identity_center_region"],
+        serde_json::Value::Null,
+        "{row}"
+    );
+    assert_eq!(
+        row["identity_enhanced_role_arn"],
+        "arn:aws:iam::210987654321:role/analyst"
+    );
+    assert_eq!(row["s3_access_grants_account_id"], "210987654321", "{row}");
+    assert_eq!(row["s3_access_grants_target"], "s3://reports/team-a/");
+    assert_eq!(row["s3_access_grants_permission"], "READWRITE");
 }
