@@ -311,3 +311,26 @@ fn run_s3ag_without_dns(home: &RunasHome, peers: &Peers, args: &[&str]) -> commo
     }
     output
 }
+
+#[test]
+fn concurrent_s3ag_calls_share_one_get_data_access() {
+    let peers = tip_peers(PeerOptions::default().access_grant(GRANT_SCOPE, "READ"));
+    let home = analyst_home(&peers);
+    home.run_ok(&["login", "analyst"]);
+
+    let running: Vec<common::Running> = (0..4)
+        .map(|_| common::Running::spawn(home.command(&["s3ag", "analyst", "--format", "json"])))
+        .collect();
+    let keys: Vec<Value> = running
+        .into_iter()
+        .map(|run| {
+            run.finish(common::cli::RUN_DEADLINE)
+                .succeeded("a concurrent s3ag")
+                .json()["AWS_ACCESS_KEY_ID"]
+                .clone()
+        })
+        .collect();
+    assert!(keys.windows(2).all(|pair| pair[0] == pair[1]), "{keys:?}");
+    assert_eq!(calls(&peers, "s3control:GetDataAccess"), 1);
+    assert_eq!(grant_files(&home).len(), 1);
+}

@@ -277,10 +277,14 @@ fn chain_of(profile: &Profile, config: &Config) -> Vec<String> {
     if let Some(jump) = &profile.jump_role_arn {
         chain.push(format!("jump role {jump}"));
     }
-    if !chain.is_empty()
+    if (!chain.is_empty() || profile.identity_center.is_some())
         && let Some(role) = &profile.role_arn
     {
         chain.push(format!("role {role}"));
+    }
+    if let Some(center) = &profile.identity_center {
+        chain.push("Identity Center context".to_owned());
+        chain.push(format!("identity-enhanced role {}", center.role_arn));
     }
     chain
 }
