@@ -3,6 +3,7 @@
 //! runas cannot use. Built from the SDK's error by [`translate`]; it never holds a request
 //! parameter, so no token or credential can travel inside it.
 
+use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 #[derive(Debug, thiserror::Error)]
@@ -63,23 +64,27 @@ impl Call<'_> {
 
     /// The SDK's error as ours. `message` picks the refusal's text where the service keeps it
     /// outside the usual `message` field (sso-oidc's `error_description`).
-    pub fn translate<E, R>(
+    pub fn translate<E>(
         &self,
-        error: SdkError<E, R>,
+        error: SdkError<E, HttpResponse>,
         message: impl Fn(&E) -> Option<String>,
     ) -> CallError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         let (service, operation) = (self.service, self.operation);
         match &error {
             SdkError::ServiceError(context) => {
                 let refusal = context.err();
+                // An answer without a code still has a status worth naming.
+                let code = refusal.code().map_or_else(
+                    || format!("HTTP {}", context.raw().status().as_u16()),
+                    str::to_owned,
+                );
                 CallError::Service {
                     service,
                     operation,
-                    code: refusal.code().unwrap_or("Unknown").to_owned(),
+                    code,
                     message: message(refusal)
                         .or_else(|| refusal.message().map(str::to_owned))
                         .unwrap_or_default(),
