@@ -242,3 +242,95 @@ async fn an_expired_id_token_is_refused_with_expired_token_exception() {
         .unwrap_err();
     assert_eq!(error.code(), Some("ExpiredTokenException"), "{error}");
 }
+
+#[tokio::test]
+async fn injected_faults_answer_the_next_calls_in_sts_format_then_calls_proceed() {
+    let peers = Peers::start(PeerOptions::default().auto_login("alice").strict_sts());
+    let role_arn = peers.create_role("runas-web", Duration::from_secs(3600));
+    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
+    // Codes no SDK retries, so each queued fault answers exactly one call of ours.
+    peers.inject_aws_faults(
+        "sts:AssumeRoleWithWebIdentity",
+        &[(400, "IDPRejectedClaim"), (403, "AccessDenied")],
+    );
+    let sts = sts_for(&peers);
+    let assume = || sts.assume_role_with_web_identity(&role_arn, "s", &id_token, None);
+
+    let first = assume().await.unwrap_err();
+    assert_eq!(first.code(), Some("IDPRejectedClaim"), "{first}");
+    let second = assume().await.unwrap_err();
+    assert_eq!(second.code(), Some("AccessDenied"), "{second}");
+    let third = assume().await.unwrap();
+    assert!(third.credentials.access_key_id.starts_with("ASIA"));
+
+    let aws_stats = peers.aws_stats();
+    assert_eq!(
+        aws_stats.get("sts:AssumeRoleWithWebIdentity"),
+        Some(&3),
+        "{aws_stats:?}"
+    );
+}
+
+/// Runs tests/peers/prove_identity_center.py (boto3 from the peer venv) against `peers`.
+fn prove_identity_center(peers: &Peers, id_token: &Secret, mode: &str) -> std::process::Output {
+    let dir = common::peers::peers_dir();
+    let web_role = peers.create_role("runas-web", Duration::from_secs(3600));
+    let enhanced_role = peers.create_role("runas-identity-enhanced", Duration::from_secs(3600));
+    std::process::Command::new(dir.join("venv").join("bin").join("python"))
+        .arg(dir.join("prove_identity_center.py"))
+        .env("PROVE_AWS_ENDPOINT", peers.aws_endpoint())
+        .env("PROVE_ID_TOKEN", id_token.expose())
+        .env("PROVE_WEB_ROLE_ARN", web_role)
+        .env("PROVE_IE_ROLE_ARN", enhanced_role)
+        .env("PROVE_MODE", mode)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("run prove_identity_center.py")
+}
+
+#[tokio::test]
+async fn identity_center_sso_portal_and_access_grants_behave_like_aws() {
+    let peers = Peers::start(
+        PeerOptions::default()
+            .auto_login("alice")
+            .strict_sts()
+            .identity_center()
+            .access_grant("s3://reports/team-a/*", "READ")
+            .access_grant("s3://reports/shared/*", "READWRITE")
+            .account_assignment(common::ACCOUNT_ID, "runas-sso-admin"),
+    );
+    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
+    let output = prove_identity_center(&peers, &id_token, "trusted");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "prove_identity_center.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("ok   GetRoleCredentials"), "{stdout}");
+    let stats = peers.aws_stats();
+    assert_eq!(stats.get("sso-oidc:RegisterClient"), Some(&1), "{stats:?}");
+    assert_eq!(stats.get("sso:Logout"), Some(&1), "{stats:?}");
+}
+
+#[tokio::test]
+async fn create_token_with_iam_refuses_an_untrusted_issuer() {
+    let peers = Peers::start(
+        PeerOptions::default()
+            .auto_login("alice")
+            .strict_sts()
+            .untrusted_issuer(),
+    );
+    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
+    let output = prove_identity_center(&peers, &id_token, "untrusted");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "prove_identity_center.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("InvalidGrantException"), "{stdout}");
+}

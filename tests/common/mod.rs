@@ -20,4 +20,7 @@ pub use cli::{
     wait_until,
 };
 pub use login::{ScriptedLogin, follow_authorization, scripted_login};
-pub use peers::{ACCOUNT_ID, PUBLIC_CLIENT_ID, PeerOptions, Peers};
+pub use peers::{
+    ACCESS_GRANTS_LOCATION_ROLE_ARN, ACCOUNT_ID, IDC_APPLICATION_ARN, IDC_USER_ID,
+    PUBLIC_CLIENT_ID, PeerOptions, Peers, SSO_REGION, SSO_START_URL, aws_cli_v1,
+};
