@@ -47,6 +47,13 @@ fn calls(peers: &Peers, action: &str) -> u64 {
     peers.aws_stats().get(action).copied().unwrap_or(0)
 }
 
+/// The peers' AWS CLI v1 when installed, else the Debian AWS CLI v2.
+fn aws_cli() -> Option<std::path::PathBuf> {
+    [common::peers::aws_cli_v1(), "/usr/bin/aws".into()]
+        .into_iter()
+        .find(|path| path.exists())
+}
+
 fn grant_files(home: &RunasHome) -> Vec<std::path::PathBuf> {
     home.cache_files("grants")
 }
@@ -102,7 +109,9 @@ fn s3ag_prints_grant_credentials_once_and_then_from_the_cache() {
     );
     assert_eq!(calls(&peers, "s3control:GetDataAccess"), 1);
 
+    let started = std::time::Instant::now();
     let second = home.run_ok(&["s3ag", "analyst", TARGET, "--format", "sh"]);
+    eprintln!("s3ag from the cache took {:?}", started.elapsed());
     let access_key = grant["AWS_ACCESS_KEY_ID"].as_str().expect("a key id");
     assert!(
         second
@@ -117,6 +126,42 @@ fn s3ag_prints_grant_credentials_once_and_then_from_the_cache() {
         1,
         "the second s3ag must come from the cache"
     );
+
+    // The grant's credentials are a real session at the peer: the AWS CLI can use them.
+    match aws_cli() {
+        Some(aws) => {
+            let caller = home
+                .program(
+                    aws,
+                    &[
+                        "sts",
+                        "get-caller-identity",
+                        "--output",
+                        "json",
+                        "--endpoint-url",
+                        &peers.aws_endpoint(),
+                    ],
+                )
+                .env("AWS_ACCESS_KEY_ID", access_key)
+                .env(
+                    "AWS_SECRET_ACCESS_KEY",
+                    grant["AWS_SECRET_ACCESS_KEY"].as_str().unwrap_or_default(),
+                )
+                .env(
+                    "AWS_SESSION_TOKEN",
+                    grant["AWS_SESSION_TOKEN"].as_str().unwrap_or_default(),
+                )
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .output()
+                .expect("run the AWS CLI");
+            assert!(
+                caller.status.success(),
+                "aws sts get-caller-identity with the grant's credentials: {}",
+                String::from_utf8_lossy(&caller.stderr)
+            );
+        }
+        None => eprintln!("no AWS CLI here; the grant's credentials are not tried"),
+    }
 
     let listed = home.run_ok(&["s3ag", "list", "--json"]);
     let rows = listed.json();
