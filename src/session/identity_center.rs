@@ -15,6 +15,16 @@ use crate::cache::store::CredentialEntry;
 use crate::config::{IdentityCenter, Profile};
 
 impl Session {
+    /// Fresh, and of the kind the profile asks for now: credentials cached before
+    /// `identity_center_*` keys were added (or after they were removed) do not count.
+    pub(super) fn usable(&self, name: &str, entry: &CredentialEntry) -> bool {
+        let wants_enhanced = self
+            .config
+            .profile(name)
+            .is_some_and(|profile| profile.identity_center.is_some());
+        entry.is_fresh(self.now()) && entry.identity_enhanced == wants_enhanced
+    }
+
     /// `web` is the entry of the web-identity exchange; its credentials sign the calls.
     pub(super) async fn identity_enhanced(
         &self,

@@ -227,16 +227,6 @@ impl Session {
         Ok(entry.filter(|entry| self.usable(name, entry)))
     }
 
-    /// Fresh, and of the kind the profile asks for now: credentials cached before
-    /// `identity_center_*` keys were added (or after they were removed) do not count.
-    fn usable(&self, name: &str, entry: &CredentialEntry) -> bool {
-        let wants_enhanced = self
-            .config
-            .profile(name)
-            .is_some_and(|profile| profile.identity_center.is_some());
-        entry.is_fresh(self.now()) && entry.identity_enhanced == wants_enhanced
-    }
-
     /// The cached ID-token entry of a web-identity profile's IdP app, without any network.
     pub fn cached_tokens(&self, profile: &Profile) -> Option<TokenEntry> {
         let (issuer, client_id) = self.token_key_offline(profile)?;

@@ -9,6 +9,7 @@
 
 pub mod effects;
 pub mod fuzzy;
+mod grant_keys;
 pub mod msg;
 pub mod qr;
 pub mod rows;

@@ -6,6 +6,7 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
 
+use super::grant_keys::{fetch_configured_grant, selected_grant};
 use super::msg::{Effect, GrantRequest, LoginMode, Msg, Outcome};
 use super::state::{Activity, After, App, ListItem, Overlay, Stage};
 
@@ -249,42 +250,8 @@ fn on_login_modal_key(app: &mut App, profile: &str, key: KeyEvent) -> Vec<Effect
     }
 }
 
-/// The selected grant row as a request for its credentials.
-fn selected_grant(app: &App) -> Option<GrantRequest> {
-    app.selected_grant().map(|(_, grant)| GrantRequest {
-        target: grant.target.clone(),
-        permission: grant.permission,
-    })
-}
-
-/// `a`: gets the selected grant row's credentials again, or the selected profile's configured
-/// grant; from the cache while fresh, else from S3 Access Grants.
-fn fetch_configured_grant(app: &mut App) -> Vec<Effect> {
-    if let Some(grant) = selected_grant(app) {
-        return start(app, LoginMode::Normal, After::Nothing, false, Some(grant));
-    }
-    let Some(row) = app.selected_row() else {
-        return Vec::new();
-    };
-    let Some((target, permission)) = row.access_grant.clone() else {
-        app.note = Some(format!(
-            "{}: no S3 Access Grant configured; set identity_center_application_arn, \
-             identity_enhanced_role_arn and s3_access_grants_target",
-            row.name
-        ));
-        return Vec::new();
-    };
-    start(
-        app,
-        LoginMode::Normal,
-        After::Nothing,
-        false,
-        Some(GrantRequest { target, permission }),
-    )
-}
-
 /// Starts a login task for the selected profile, or reopens the modal of one that runs.
-fn start(
+pub(super) fn start(
     app: &mut App,
     mode: LoginMode,
     then: After,
