@@ -1,81 +1,19 @@
 //! Proves the test harness and the STS client against the real peers: OIDC discovery and an
 //! authorization-code + PKCE login at the IdP, the ID token exchanged for role credentials at
-//! the strict AWS peer, refusals with real STS error codes, request counters, and peers that
-//! are gone once the harness is dropped.
+//! the strict AWS peer, refusals with real STS error codes, request counters, fault injection,
+//! and peers that are gone once the harness is dropped. The Identity Center operations of the
+//! AWS peer are proven in tests/peers_identity_center.rs.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{PUBLIC_CLIENT_ID, PeerOptions, Peers, scripted_login};
-use openidconnect::core::{CoreClient, CoreProviderMetadata};
-use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, IssuerUrl, OAuth2TokenResponse, RedirectUrl,
-    TokenResponse,
-};
+use common::{PUBLIC_CLIENT_ID, PeerOptions, Peers, REDIRECT_URI, log_in, log_in_with_expiry};
 use runas::aws::{StsClient, StsSettings};
 use runas::creds::Secret;
 
-const REDIRECT_URI: &str = "http://127.0.0.1:8090/callback";
 /// Registered through `IDP_EXTRA_REDIRECT_URIS`; the confidential client needs exact matches.
 const EXTRA_REDIRECT_URI: &str = "http://127.0.0.1:8123/extra/callback";
-
-/// Logs in as `client_id` (with `secret` for the confidential client) and returns the ID token.
-async fn log_in(peers: &Peers, client_id: &str, secret: Option<&str>) -> Secret {
-    log_in_with_expiry(peers, client_id, secret, REDIRECT_URI)
-        .await
-        .0
-}
-
-/// [`log_in`], also returning the ID token's `exp`.
-async fn log_in_with_expiry(
-    peers: &Peers,
-    client_id: &str,
-    secret: Option<&str>,
-    redirect_uri: &str,
-) -> (Secret, chrono::DateTime<chrono::Utc>) {
-    let http = runas::http::idp_client(Duration::from_secs(10)).unwrap();
-    let issuer = IssuerUrl::new(peers.issuer()).unwrap();
-    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
-        .await
-        .unwrap();
-    assert_eq!(metadata.issuer().as_str(), peers.issuer());
-
-    // Expiry is judged as of the login's start: a 1 s token may be a few ms from its `exp`
-    // (whole seconds) by the time it is checked, which must not fail the login itself.
-    let login_started = chrono::Utc::now();
-    let login = scripted_login(&peers.issuer(), client_id, redirect_uri).await;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(client_id.to_owned()),
-        secret.map(|s| ClientSecret::new(s.to_owned())),
-    )
-    .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned()).unwrap());
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(login.code))
-        .unwrap()
-        .set_pkce_verifier(login.pkce_verifier)
-        .request_async(&http)
-        .await
-        .unwrap();
-    assert!(
-        tokens.refresh_token().is_some(),
-        "offline_access with prompt=consent gives one"
-    );
-    let id_token = tokens
-        .id_token()
-        .expect("an id_token in the token response");
-    let verifier = client
-        .id_token_verifier()
-        .set_time_fn(move || login_started);
-    let claims = id_token.claims(&verifier, &login.nonce).unwrap();
-    assert_eq!(claims.subject().as_str(), "alice");
-    assert_eq!(
-        claims.email().map(|e| e.as_str()),
-        Some("alice@example.test")
-    );
-    (Secret::new(id_token.to_string()), claims.expiration())
-}
 
 fn sts_for(peers: &Peers) -> StsClient {
     StsClient::new(&StsSettings::new("us-east-1", peers.aws_endpoint()))
@@ -269,68 +207,4 @@ async fn injected_faults_answer_the_next_calls_in_sts_format_then_calls_proceed(
         Some(&3),
         "{aws_stats:?}"
     );
-}
-
-/// Runs tests/peers/prove_identity_center.py (boto3 from the peer venv) against `peers`.
-fn prove_identity_center(peers: &Peers, id_token: &Secret, mode: &str) -> std::process::Output {
-    let dir = common::peers::peers_dir();
-    let web_role = peers.create_role("runas-web", Duration::from_secs(3600));
-    let enhanced_role = peers.create_role("runas-identity-enhanced", Duration::from_secs(3600));
-    std::process::Command::new(dir.join("venv").join("bin").join("python"))
-        .arg(dir.join("prove_identity_center.py"))
-        .env("PROVE_AWS_ENDPOINT", peers.aws_endpoint())
-        .env("PROVE_ID_TOKEN", id_token.expose())
-        .env("PROVE_WEB_ROLE_ARN", web_role)
-        .env("PROVE_IE_ROLE_ARN", enhanced_role)
-        .env("PROVE_MODE", mode)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_ENDPOINT_URL")
-        .output()
-        .expect("run prove_identity_center.py")
-}
-
-#[tokio::test]
-async fn identity_center_sso_portal_and_access_grants_behave_like_aws() {
-    let peers = Peers::start(
-        PeerOptions::default()
-            .auto_login("alice")
-            .strict_sts()
-            .identity_center()
-            .access_grant("s3://reports/team-a/*", "READ")
-            .access_grant("s3://reports/shared/*", "READWRITE")
-            .account_assignment(common::ACCOUNT_ID, "runas-sso-admin"),
-    );
-    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
-    let output = prove_identity_center(&peers, &id_token, "trusted");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "prove_identity_center.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains("ok   GetRoleCredentials"), "{stdout}");
-    let stats = peers.aws_stats();
-    assert_eq!(stats.get("sso-oidc:RegisterClient"), Some(&1), "{stats:?}");
-    assert_eq!(stats.get("sso:Logout"), Some(&1), "{stats:?}");
-}
-
-#[tokio::test]
-async fn create_token_with_iam_refuses_an_untrusted_issuer() {
-    let peers = Peers::start(
-        PeerOptions::default()
-            .auto_login("alice")
-            .strict_sts()
-            .untrusted_issuer(),
-    );
-    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
-    let output = prove_identity_center(&peers, &id_token, "untrusted");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "prove_identity_center.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains("InvalidGrantException"), "{stdout}");
 }

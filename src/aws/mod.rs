@@ -10,6 +10,8 @@ pub mod call_error;
 pub mod endpoint;
 pub mod identity_center;
 pub mod sdk;
+pub mod sso_device;
+pub mod sso_portal;
 pub mod sts;
 
 pub use call_error::CallError;

@@ -6,6 +6,7 @@
 //! config and never talks to the network. The clock is always passed in, so freshness is
 //! testable.
 
+pub mod aws_sso_cache;
 pub mod detection;
 pub mod fs;
 pub mod store;

@@ -145,6 +145,10 @@ pub struct LogoutArgs {
     /// Forget every cached credential and IdP login
     #[arg(long)]
     pub all: bool,
+    /// IAM Identity Center profiles: also remove the sso-session's token from the AWS CLI's
+    /// cache (~/.aws/sso/cache), which logs the AWS CLI out of that session too
+    #[arg(long)]
+    pub sso_token: bool,
 }
 
 #[derive(Debug, Args)]

@@ -118,7 +118,13 @@ impl ProfileRow {
         }
         let center = profile.identity_center.as_ref();
         let role_arn = profile.role_arn.clone();
-        let (account_id, role_name) = role_arn.as_deref().map(split_role_arn).unwrap_or_default();
+        let (mut account_id, mut role_name) =
+            role_arn.as_deref().map(split_role_arn).unwrap_or_default();
+        // IAM Identity Center names the role by account and permission set, not by ARN.
+        if let Some(sso) = &profile.sso {
+            account_id = account_id.or_else(|| sso.account_id.clone());
+            role_name = role_name.or_else(|| sso.role_name.clone());
+        }
         ProfileRow {
             name: profile.name.clone(),
             kind: profile.kind.as_str(),
@@ -130,13 +136,12 @@ impl ProfileRow {
             role_name,
             region: profile.region.clone(),
             source_profile: profile.source_profile.clone(),
-            flow: profile.web_identity.as_ref().map(|web| {
-                if web.device_only.is_some() {
-                    "device"
-                } else {
-                    web.flow.as_str()
-                }
-            }),
+            flow: match (&profile.web_identity, &profile.sso) {
+                (Some(web), _) if web.device_only.is_some() => Some("device"),
+                (Some(web), _) => Some(web.flow.as_str()),
+                (None, Some(_)) => Some("device"),
+                (None, None) => None,
+            },
             device_only_reason: profile
                 .web_identity
                 .as_ref()

@@ -1,5 +1,6 @@
 //! Why "credentials for profile P" failed, in words that name the profile and say what to do.
 
+use crate::aws::sso_device::SsoError;
 use crate::aws::{CallError, EndpointError, StsError};
 use crate::cache::CacheError;
 use crate::config::GrantPermission;
@@ -38,7 +39,7 @@ pub enum SessionError {
     },
     #[error(
         "profile {name}: Identity Center application {application_arn}: {source}{}",
-        hint_line(.hint)
+        hint_line(.hint.as_deref())
     )]
     IdentityCenter {
         name: String,
@@ -49,7 +50,7 @@ pub enum SessionError {
     },
     #[error(
         "profile {name}: S3 Access Grants {permission} on {target}: {source}{}",
-        hint_line(.hint)
+        hint_line(.hint.as_deref())
     )]
     AccessGrant {
         name: String,
@@ -75,6 +76,19 @@ pub enum SessionError {
     Http(String),
     #[error("profile {name}: the login task stopped unexpectedly: {reason}")]
     Task { name: String, reason: String },
+    #[error("profile {name}: {source}{}", hint_line(.hint.as_deref()))]
+    Sso {
+        name: String,
+        // Boxed: every other variant is small, and a large one would grow every `Result`.
+        #[source]
+        source: Box<SsoError>,
+        hint: Option<String>,
+    },
+}
+
+fn hint_line(hint: Option<&str>) -> String {
+    hint.map(|text| format!("\n  hint: {text}"))
+        .unwrap_or_default()
 }
 
 fn suggestion(similar: &[String]) -> String {
@@ -101,12 +115,6 @@ fn error_code(error: &FlowError) -> Option<&str> {
         FlowError::DeviceExpired => Some("expired_token"),
         _ => None,
     }
-}
-
-fn hint_line(hint: &Option<String>) -> String {
-    hint.as_ref()
-        .map(|text| format!("\n  hint: {text}"))
-        .unwrap_or_default()
 }
 
 fn sts_advice(error: &StsError) -> String {

@@ -10,6 +10,7 @@ mod identity;
 mod identity_center;
 pub mod naming;
 mod roles;
+pub mod sso;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -287,9 +288,7 @@ impl Session {
                 self.assume_from_source(profile, &source.entry, events)
                     .await
             }
-            ProfileKind::Sso => Err(unsupported(
-                "IAM Identity Center (sso_session) profiles are not handled by runas yet; use `aws sso login`",
-            )),
+            ProfileKind::Sso => self.sso_credentials(profile, options, events).await,
             ProfileKind::Static => Err(unsupported(
                 "static keys are used as they are; runas has nothing to log in to",
             )),

@@ -174,12 +174,24 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
                     assumed_role_arn: entry.assumed_role_arn,
                     session_name: entry.session_name,
                 });
-            let tokens = session.cached_tokens(profile).map(|entry| TokenView {
-                subject: entry.subject,
-                email: entry.email,
-                expires_at: entry.id_token_expires_at,
-                refresh_token: entry.refresh_token.is_some(),
-            });
+            let tokens = session
+                .cached_tokens(profile)
+                .map(|entry| TokenView {
+                    subject: entry.subject,
+                    email: entry.email,
+                    expires_at: entry.id_token_expires_at,
+                    refresh_token: entry.refresh_token.is_some(),
+                })
+                .or_else(|| {
+                    // IAM Identity Center: the AWS CLI's shared token.
+                    let sso = session.cached_sso_token(profile)?;
+                    Some(TokenView {
+                        subject: None,
+                        email: None,
+                        expires_at: sso.expires_at,
+                        refresh_token: sso.refresh_token,
+                    })
+                });
             (
                 profile.name.clone(),
                 CacheView {

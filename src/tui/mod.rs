@@ -24,6 +24,8 @@ mod grant_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
+mod sso_tests;
+#[cfg(test)]
 mod test_fixtures;
 #[cfg(test)]
 mod update_tests;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::state::{Activity, EXPIRING_WITHIN, Status};
-use crate::config::{Config, GrantPermission, Profile, ProfileKind, ProviderKind};
+use crate::config::{Config, GrantPermission, Profile, ProfileKind, ProviderKind, SsoProfile};
 use crate::idp::{detect_offline, issuer_text, normalize_issuer};
 
 /// The secret-free part of a cached credential entry.
@@ -107,9 +107,20 @@ impl ProfileRow {
                     )
                 }
             },
-            None => (None, String::new(), None, group_without_idp(profile.kind)),
+            None => match &profile.sso {
+                Some(sso) => (None, sso_source(sso), None, sso_group(sso)),
+                None => (None, String::new(), None, group_without_idp(profile.kind)),
+            },
         };
-        let role_arn = profile.role_arn.clone();
+        // An IAM Identity Center profile names its role by account and role name.
+        let role_arn = profile.role_arn.clone().or_else(|| {
+            let sso = profile.sso.as_ref()?;
+            Some(format!(
+                "arn:aws:iam::{}:role/{}",
+                sso.account_id.as_deref()?,
+                sso.role_name.as_deref()?
+            ))
+        });
         let (account_id, role_name) = role_arn
             .as_deref()
             .map(split_role_arn)
@@ -125,6 +136,8 @@ impl ProfileRow {
             role_arn.as_deref(),
             provider.map(ProviderKind::as_str),
             provider.map(ProviderKind::display_name),
+            (profile.kind == ProfileKind::Sso).then_some("sso"),
+            (profile.kind == ProfileKind::Sso).then_some("IAM Identity Center"),
         ]
         .into_iter()
         .flatten()
@@ -182,7 +195,10 @@ impl ProfileRow {
         }
         if !matches!(
             self.kind,
-            ProfileKind::WebIdentity | ProfileKind::TokenFile | ProfileKind::Chained
+            ProfileKind::WebIdentity
+                | ProfileKind::TokenFile
+                | ProfileKind::Chained
+                | ProfileKind::Sso
         ) {
             return Status::NotApplicable;
         }
@@ -235,6 +251,22 @@ fn group_without_idp(kind: ProfileKind) -> String {
         ProfileKind::Chained => "chained (source_profile)".to_owned(),
         ProfileKind::Sso => "IAM Identity Center".to_owned(),
         _ => "other profiles".to_owned(),
+    }
+}
+
+/// How an IAM Identity Center profile logs in, in words for the detail pane.
+fn sso_source(sso: &SsoProfile) -> String {
+    let start = sso.start_url.as_deref().unwrap_or("?");
+    match &sso.session {
+        Some(session) => format!("IAM Identity Center, sso-session {session} ({start})"),
+        None => format!("IAM Identity Center, legacy sso_start_url ({start})"),
+    }
+}
+
+fn sso_group(sso: &SsoProfile) -> String {
+    match &sso.start_url {
+        Some(url) => format!("IAM Identity Center · {}", host_of(url)),
+        None => "IAM Identity Center".to_owned(),
     }
 }
 

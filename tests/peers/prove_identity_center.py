@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Proves the AWS peer's Identity Center operations with boto3, as an AWS client sees them: every
-operation's happy path and its main refusals. Run by tests/peers_harness.rs against peers it
+operation's happy path and its main refusals. Run by tests/peers_identity_center.rs against peers it
 started (PeerOptions::identity_center() + grants + assignments); prints one line per check and
 exits non-zero on the first failure.
 
@@ -8,105 +8,36 @@ env: PROVE_AWS_ENDPOINT   http://127.0.0.1:PORT of the AWS peer
      PROVE_ID_TOKEN       an ID token of IdP user alice for client runas-cli
      PROVE_WEB_ROLE_ARN   a role AssumeRoleWithWebIdentity may assume
      PROVE_IE_ROLE_ARN    the identity-enhanced role (AssumeRole with ProvidedContexts)
-     PROVE_MODE           "trusted" (everything) or "untrusted" (the issuer is not trusted)
+     PROVE_MODE           "trusted" (everything), "untrusted" (the issuer is not trusted) or
+                          "expiry" (peers started with sso_token_ttl(1))
 Constants (application ARN, user id, start URL, grants, assignment) match tests/common/peers.rs
 and the options the Rust test starts the peers with.
 """
 import base64
 import datetime
 import json
-import os
-import sys
-import urllib.parse
-import urllib.request
+import time
 
-import boto3
-from botocore import UNSIGNED
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
-ENDPOINT = os.environ["PROVE_AWS_ENDPOINT"]
-ID_TOKEN = os.environ["PROVE_ID_TOKEN"]
-WEB_ROLE_ARN = os.environ["PROVE_WEB_ROLE_ARN"]
-IE_ROLE_ARN = os.environ["PROVE_IE_ROLE_ARN"]
-MODE = os.environ.get("PROVE_MODE", "trusted")
-ACCOUNT_ID = "123456789012"
-APPLICATION_ARN = "arn:aws:sso::123456789012:application/ssoins-7223a1b2c3d4e5f6/apl-0a1b2c3d4e5f6a7b"
-USER_ID = "94482488-3041-7026-18f3-be45837cd0e4"
-START_URL = "https://d-9067c0ffee.awsapps.com/start"
-CONTEXT_PROVIDER = "arn:aws:iam::aws:contextProvider/IdentityCenter"
-JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-PEER = urllib.parse.urlsplit(ENDPOINT).netloc
-_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def check(condition, what):
-    if not condition:
-        print(f"FAIL {what}", flush=True)
-        sys.exit(1)
-    print(f"ok   {what}", flush=True)
-
-
-def refused(call, code, status, what):
-    try:
-        call()
-    except ClientError as error:
-        got = (error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"])
-        check(got == (code, status), f"{what}: {code} {status} (got {got[0]} {got[1]}: {error})")
-        return error
-    check(False, f"{what}: refused with {code}, but it succeeded")
-
-
-def client(service, credentials=None, unsigned=False, **config):
-    keys = (
-        {
-            "aws_access_key_id": credentials["AccessKeyId"],
-            "aws_secret_access_key": credentials["SecretAccessKey"],
-            "aws_session_token": credentials["SessionToken"],
-        }
-        if credentials
-        else {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
-    )
-    if unsigned:
-        config["signature_version"] = UNSIGNED
-    made = boto3.session.Session(region_name="us-east-1", **keys).client(
-        service, endpoint_url=ENDPOINT, config=Config(retries={"max_attempts": 1}, **config)
-    )
-    if service == "s3control":
-        made.meta.events.register("before-sign.s3-control", _strip_account_host_prefix)
-        made.meta.events.register("before-send.s3-control", _refuse_non_loopback)
-    return made
-
-
-def _strip_account_host_prefix(request, **_):
-    # The endpoint rules put the account id in front of the host (123456789012.127.0.0.1), a
-    # DNS lookup: back to the peer's own address, before signing so the Host header matches.
-    parts = urllib.parse.urlsplit(request.url)
-    request.url = urllib.parse.urlunsplit(parts._replace(netloc=PEER))
-
-
-def _refuse_non_loopback(request, **_):
-    host = urllib.parse.urlsplit(request.url).hostname
-    if host != "127.0.0.1":
-        raise RuntimeError(f"an s3control request would have left loopback: {request.url}")
-
-
-def jwt_claims(token):
-    part = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
-def stats():
-    with _direct.open(f"{ENDPOINT}/runas-peer/stats", timeout=10) as answer:
-        return json.load(answer)
-
-
-def web_identity_session():
-    answer = client("sts", unsigned=True).assume_role_with_web_identity(
-        RoleArn=WEB_ROLE_ARN, RoleSessionName="alice", WebIdentityToken=ID_TOKEN, DurationSeconds=900
-    )
-    return answer["Credentials"]
+from prove_support import (
+    ACCOUNT_ID,
+    APPLICATION_ARN,
+    CONTEXT_PROVIDER,
+    DEVICE_GRANT,
+    ENDPOINT,
+    ID_TOKEN,
+    IE_ROLE_ARN,
+    JWT_BEARER,
+    MODE,
+    START_URL,
+    USER_ID,
+    direct_opener,
+    check,
+    client,
+    jwt_claims,
+    refused,
+    stats,
+    web_identity_session,
+)
 
 
 def prove_untrusted_issuer():
@@ -294,7 +225,7 @@ def prove_device_flow_and_portal():
     check(device["verificationUriComplete"].startswith(f"{ENDPOINT}/runas-peer/sso/device?user_code="), "URI")
     poll = lambda: oidc.create_token(grantType=DEVICE_GRANT, deviceCode=device["deviceCode"], **creds)  # noqa: E731
     refused(poll, "AuthorizationPendingException", 400, "CreateToken before approval")
-    with _direct.open(device["verificationUriComplete"], timeout=10) as page:
+    with direct_opener.open(device["verificationUriComplete"], timeout=10) as page:
         check(page.status == 200, "GET verificationUriComplete approves the code")
     tokens = poll()
     check(tokens["tokenType"] == "Bearer" and tokens["accessToken"] and tokens["refreshToken"], "CreateToken")
@@ -347,9 +278,62 @@ def prove_device_flow_and_portal():
     )
 
 
+def device_token(oidc):
+    registered = oidc.register_client(clientName="prove", clientType="public", scopes=["sso:account:access"])
+    creds = {"clientId": registered["clientId"], "clientSecret": registered["clientSecret"]}
+    device = oidc.start_device_authorization(startUrl=START_URL, **creds)
+    with direct_opener.open(device["verificationUriComplete"], timeout=10):
+        pass
+    return creds, oidc.create_token(grantType=DEVICE_GRANT, deviceCode=device["deviceCode"], **creds)
+
+
+def prove_expiry():
+    """With sso_token_ttl(1): tokens and identity contexts stop working once expired."""
+    oidc = client("sso-oidc", unsigned=True)
+    creds, tokens = device_token(oidc)
+    issued_by = time.time()
+    check(tokens["expiresIn"] == 1, "CreateToken: expiresIn = the configured TTL")
+    web = web_identity_session()
+    iam_token = client("sso-oidc", web).create_token_with_iam(
+        clientId=APPLICATION_ARN, grantType=JWT_BEARER, assertion=ID_TOKEN
+    )
+    # Both expire 1 s after they were issued: wait for that moment (bounded), not a fixed time.
+    expires_at = max(issued_by + tokens["expiresIn"], jwt_claims(iam_token["idToken"])["exp"])
+    deadline = time.time() + 10
+    while time.time() <= expires_at + 0.01:
+        if time.time() > deadline:
+            check(False, "the 1 s tokens expire within 10 s")
+        time.sleep(0.05)
+    portal = client("sso", unsigned=True)
+    refused(
+        lambda: portal.list_accounts(accessToken=tokens["accessToken"]),
+        "UnauthorizedException",
+        401,
+        "an expired access token is refused",
+    )
+    refreshed = oidc.create_token(grantType="refresh_token", refreshToken=tokens["refreshToken"], **creds)
+    accounts = portal.list_accounts(accessToken=refreshed["accessToken"])["accountList"]
+    check(len(accounts) == 1, "the refresh token outlives the access token and gives a working one")
+    refused(
+        lambda: client("sts", web).assume_role(
+            RoleArn=IE_ROLE_ARN,
+            RoleSessionName="alice",
+            ProvidedContexts=[
+                {"ProviderArn": CONTEXT_PROVIDER, "ContextAssertion": iam_token["awsAdditionalDetails"]["identityContext"]}
+            ],
+        ),
+        "ExpiredTokenException",
+        400,
+        "AssumeRole refuses an expired identity context",
+    )
+
+
 def main():
     if MODE == "untrusted":
         prove_untrusted_issuer()
+        return
+    if MODE == "expiry":
+        prove_expiry()
         return
     web = web_identity_session()
     identity_context = prove_create_token_with_iam(web)

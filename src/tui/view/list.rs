@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::Areas;
 use super::theme::{self, Theme};
+use crate::config::ProfileKind;
 use crate::tui::rows::{GrantView, ProfileRow};
 use crate::tui::state::{App, ListItem, Status};
 
@@ -123,6 +124,7 @@ fn profile_line<'a>(
         // `?`: only the first login's probe can tell; `-`: no IdP at all.
         let badge = match row.provider {
             Some(provider) => provider.as_str(),
+            None if row.kind == ProfileKind::Sso => "sso",
             None if row.detected_by.is_empty() => "-",
             None => "?",
         };
