@@ -80,6 +80,7 @@ fn the_full_chain_hands_out_identity_enhanced_credentials() {
     assert_eq!(calls(&peers, "sts:AssumeRoleWithWebIdentity"), 1);
     assert_eq!(calls(&peers, "sso-oidc:CreateTokenWithIAM"), 1);
     assert_eq!(calls(&peers, "sts:AssumeRole"), 1);
+    assert_eq!(home.status()["analyst"]["identity_enhanced"], true);
 
     // Cached like any other profile's credentials: nobody is asked again.
     let again = home.run_ok(&["credential-process", "analyst"]).json();

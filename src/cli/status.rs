@@ -32,6 +32,8 @@ struct ProfileStatus {
     /// IAM Identity Center profiles: the shared AWS CLI token's expiry.
     #[serde(skip_serializing_if = "Option::is_none")]
     sso_token_expires_at: Option<DateTime<Utc>>,
+    /// The cached credentials carry the Identity Center user (trusted identity propagation).
+    identity_enhanced: bool,
 }
 
 pub fn status(config: &Path, args: &StatusArgs) -> anyhow::Result<ExitCode> {
@@ -56,6 +58,7 @@ pub fn status(config: &Path, args: &StatusArgs) -> anyhow::Result<ExitCode> {
                     || sso_token.as_ref().is_some_and(|t| t.refresh_token),
                 credentials_expire_at: credentials.as_ref().map(|c| c.credentials.expiration),
                 credentials_fresh: credentials.as_ref().is_some_and(|c| c.is_fresh(now)),
+                identity_enhanced: credentials.as_ref().is_some_and(|c| c.identity_enhanced),
                 assumed_role_arn: credentials
                     .as_ref()
                     .and_then(|c| c.assumed_role_arn.clone()),
