@@ -64,12 +64,18 @@ impl Runner {
                 tokio::task::spawn_blocking(move || {
                     let result = session
                         .forget(&profile)
-                        .map(|gone| match (gone.credentials, gone.tokens) {
-                            (false, false) => "nothing was cached".to_owned(),
-                            (true, false) => "cached credentials forgotten".to_owned(),
-                            (false, true) => "cached IdP tokens forgotten".to_owned(),
-                            (true, true) => {
-                                "cached credentials and IdP tokens forgotten".to_owned()
+                        .map(|gone| {
+                            let what = match (gone.credentials, gone.tokens) {
+                                (false, false) if gone.grants > 0 => "",
+                                (false, false) => "nothing was cached",
+                                (true, false) => "cached credentials forgotten",
+                                (false, true) => "cached IdP tokens forgotten",
+                                (true, true) => "cached credentials and IdP tokens forgotten",
+                            };
+                            match gone.grants {
+                                0 => what.to_owned(),
+                                n if what.is_empty() => format!("{n} S3 Access Grants forgotten"),
+                                n => format!("{what}, {n} S3 Access Grants too"),
                             }
                         })
                         .map_err(|error| error.to_string());
