@@ -2,26 +2,40 @@
 //! problems. It never touches the network: the provider comes from the config, the hostname
 //! rules or a detection cached by `runas detect` / a login.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::output::{print_stdout, table};
 use crate::cache::detection::DetectionCache;
-use crate::config::{self, Config, Profile, ProviderKind};
+use crate::config::{self, Config, Profile, ProviderKind, WebIdentity};
 use crate::{cache, idp};
 
 pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<ExitCode> {
     let config = config::load(config_path)
         .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
     let detections = load_detection_cache();
+    let now = Utc::now();
+    // Profiles share a handful of IdP URLs, and what `list` shows about the IdP depends only
+    // on the URL and the configured provider: work it out once per pair, not per profile
+    // (10,000 profiles, 7 IdPs: 7 issuer normalisations instead of 10,000).
+    let mut known: HashMap<(&str, Option<ProviderKind>), IdpFacts> = HashMap::new();
     let rows: Vec<ProfileRow> = config
         .profiles
         .iter()
-        .map(|profile| ProfileRow::new(profile, &config.path, &detections))
+        .map(|profile| {
+            let idp = profile.web_identity.as_ref().map(|web| {
+                known
+                    .entry((web.auth_url.as_str(), web.provider))
+                    .or_insert_with(|| IdpFacts::new(web, &detections, now))
+                    .clone()
+            });
+            ProfileRow::new(profile, &config.path, idp.unwrap_or_default())
+        })
         .collect();
     for issue in &config.issues {
         eprintln!("{issue}");
@@ -88,34 +102,49 @@ struct ProfileRow {
     warnings: Vec<String>,
 }
 
-impl ProfileRow {
-    fn new(profile: &Profile, file: &Path, detections: &Option<DetectionCache>) -> Self {
-        let mut provider = None;
-        let mut provider_source = None;
-        let mut issuer = None;
-        if let Some(web) = &profile.web_identity {
-            if let Some((kind, method)) = idp::detect_offline(&web.auth_url, web.provider) {
-                provider = Some(kind);
-                provider_source = Some(method.to_string());
-                issuer = Some(idp::issuer_text(&idp::normalize_issuer(
-                    kind,
-                    &web.auth_url,
-                )));
-            }
-            let cached = detections
-                .as_ref()
-                .and_then(|cache| cache.get(&web.auth_url, Utc::now()));
-            if let Some(detection) = cached {
-                // A cached probe knows the provider; a cached discovery knows the real issuer.
-                if provider.is_none() || provider == Some(detection.provider) {
-                    if provider.is_none() {
-                        provider = Some(detection.provider);
-                        provider_source = Some(format!("{} (cached)", detection.method));
-                    }
-                    issuer = Some(detection.issuer_exact.clone());
+/// What `list` shows about a profile's identity provider.
+#[derive(Debug, Clone, Default)]
+struct IdpFacts {
+    provider: Option<ProviderKind>,
+    provider_source: Option<String>,
+    issuer: Option<String>,
+}
+
+impl IdpFacts {
+    fn new(web: &WebIdentity, detections: &Option<DetectionCache>, now: DateTime<Utc>) -> Self {
+        let mut facts = IdpFacts::default();
+        if let Some((kind, method)) = idp::detect_offline(&web.auth_url, web.provider) {
+            facts.provider = Some(kind);
+            facts.provider_source = Some(method.to_string());
+            facts.issuer = Some(idp::issuer_text(&idp::normalize_issuer(
+                kind,
+                &web.auth_url,
+            )));
+        }
+        let cached = detections
+            .as_ref()
+            .and_then(|cache| cache.get(&web.auth_url, now));
+        if let Some(detection) = cached {
+            // A cached probe knows the provider; a cached discovery knows the real issuer.
+            if facts.provider.is_none() || facts.provider == Some(detection.provider) {
+                if facts.provider.is_none() {
+                    facts.provider = Some(detection.provider);
+                    facts.provider_source = Some(format!("{} (cached)", detection.method));
                 }
+                facts.issuer = Some(detection.issuer_exact.clone());
             }
         }
+        facts
+    }
+}
+
+impl ProfileRow {
+    fn new(profile: &Profile, file: &Path, idp: IdpFacts) -> Self {
+        let IdpFacts {
+            provider,
+            provider_source,
+            issuer,
+        } = idp;
         let center = profile.identity_center.as_ref();
         let role_arn = profile.role_arn.clone();
         let (mut account_id, mut role_name) =

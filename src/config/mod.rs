@@ -1,6 +1,7 @@
 //! The AWS config file (`$AWS_CONFIG_FILE` or `~/.aws/config`) read into typed profiles.
-//! It owns the text-to-[`Profile`] step: a tolerant line pre-scan that keeps line numbers
-//! (`scan`), values read through rust-ini (`read`), sections grouped and merged (`sections`),
+//! It owns the text-to-[`Profile`] step: a tolerant line pre-scan that keeps line numbers and
+//! reads values (`scan`, checked against rust-ini in `read`'s tests), its keys turned into
+//! entries (`read`), sections grouped and merged (`sections`),
 //! the `source_profile` graph and inheritance (`inherit`), and per-profile typing and
 //! validation (`profile`, `web_identity`, `values`). Every problem becomes a [`ConfigIssue`]
 //! on the profile it concerns, so one broken profile never hides the others. It must not touch
@@ -100,8 +101,8 @@ pub fn parse(path: &Path, text: &str) -> Config {
 }
 
 fn parse_inner(path: &Path, text: &str, non_utf8_lines: &[usize]) -> Config {
-    let scanned = scan::scan(text, non_utf8_lines);
-    let entries = read::section_entries(&scanned);
+    let mut scanned = scan::scan(text, non_utf8_lines);
+    let entries = read::section_entries(&mut scanned);
     let grouped = sections::group(path, &scanned, entries);
     let sso_sessions = profile::build_sso_sessions(grouped.sso_sessions);
     let profiles = profile::build_profiles(grouped.profiles, &sso_sessions);
