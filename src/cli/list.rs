@@ -89,6 +89,13 @@ struct ProfileRow {
     source_profile: Option<String>,
     flow: Option<&'static str>,
     device_only_reason: Option<String>,
+    identity_center_application_arn: Option<String>,
+    /// As configured; `null` means the profile's region.
+    identity_center_region: Option<String>,
+    identity_enhanced_role_arn: Option<String>,
+    s3_access_grants_account_id: Option<String>,
+    s3_access_grants_target: Option<String>,
+    s3_access_grants_permission: Option<&'static str>,
     file: String,
     line: usize,
     errors: Vec<String>,
@@ -138,6 +145,7 @@ impl ProfileRow {
             provider_source,
             issuer,
         } = idp;
+        let center = profile.identity_center.as_ref();
         let role_arn = profile.role_arn.clone();
         let (mut account_id, mut role_name) =
             role_arn.as_deref().map(split_role_arn).unwrap_or_default();
@@ -167,6 +175,12 @@ impl ProfileRow {
                 .web_identity
                 .as_ref()
                 .and_then(|web| web.device_only.clone()),
+            identity_center_application_arn: center.map(|c| c.application_arn.clone()),
+            identity_center_region: center.and_then(|c| c.region.clone()),
+            identity_enhanced_role_arn: center.map(|c| c.role_arn.clone()),
+            s3_access_grants_account_id: center.map(|c| c.access_grants.account_id.clone()),
+            s3_access_grants_target: center.and_then(|c| c.access_grants.target.clone()),
+            s3_access_grants_permission: center.map(|c| c.access_grants.permission.as_str()),
             file: file.display().to_string(),
             line: profile.line,
             errors: profile.errors.iter().map(ToString::to_string).collect(),
@@ -213,7 +227,11 @@ fn human_table(config: &Config, rows: &[ProfileRow]) -> String {
         .map(|row| {
             vec![
                 row.name.clone(),
-                row.kind.to_string(),
+                // Identity-enhanced credentials come from another role: say so in the listing.
+                match row.identity_enhanced_role_arn {
+                    Some(_) => format!("{}+tip", row.kind),
+                    None => row.kind.to_string(),
+                },
                 row.provider.map_or_else(dash, |p| p.as_str().to_string()),
                 row.account_id.clone().unwrap_or_else(dash),
                 row.role_name.clone().unwrap_or_else(dash),

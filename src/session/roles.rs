@@ -15,12 +15,14 @@ const FALLBACK_REGION: &str = "us-east-1";
 impl Session {
     /// The profile's web identity token exchanged with STS. When STS calls the token expired
     /// although runas found it valid, the token is renewed once and the exchange retried.
+    /// The ID token and the role credentials it was exchanged for (the token is needed again
+    /// by the Identity Center step, whose assertion it is).
     pub(super) async fn exchange_web_identity(
         &self,
         profile: &Profile,
         options: &SessionOptions,
         events: &UnboundedSender<SessionEvent>,
-    ) -> Result<CredentialEntry, SessionError> {
+    ) -> Result<(IdentityToken, CredentialEntry), SessionError> {
         let identity = self
             .web_identity_token(profile, options, events, CachedIdToken::Reuse)
             .await?;
@@ -28,6 +30,7 @@ impl Session {
             .assume_with_web_identity(profile, &identity, events)
             .await
         {
+            Ok(entry) => Ok((identity, entry)),
             // Once only: a token STS finds expired right after renewal will not do better a
             // third time, and each renewal may mean a browser login. A token file is the
             // workload's to renew, not runas's.
@@ -39,11 +42,13 @@ impl Session {
                 let renewed = self
                     .web_identity_token(profile, options, events, CachedIdToken::Renew)
                     .await?;
-                self.assume_with_web_identity(profile, &renewed, events)
+                let entry = self
+                    .assume_with_web_identity(profile, &renewed, events)
                     .await
-                    .map_err(SessionError::after_renewal)
+                    .map_err(SessionError::after_renewal)?;
+                Ok((renewed, entry))
             }
-            other => other,
+            Err(other) => Err(other),
         }
     }
 
@@ -179,6 +184,7 @@ impl Session {
             role_arn: Some(role_arn.to_owned()),
             assumed_role_arn: Some(assumed.assumed_role_arn),
             session_name: Some(session_name),
+            identity_enhanced: false,
         }
     }
 
@@ -193,7 +199,7 @@ impl Session {
             .unwrap_or_else(|| FALLBACK_REGION.to_owned())
     }
 
-    fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
+    pub(super) fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
         let region = self.region(profile);
         let endpoint =
             aws::resolve_sts_endpoint(&region, profile.endpoint_url.as_deref(), |name| {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::state::{Activity, EXPIRING_WITHIN, Status};
-use crate::config::{Config, Profile, ProfileKind, ProviderKind, SsoProfile};
+use crate::config::{Config, GrantPermission, Profile, ProfileKind, ProviderKind, SsoProfile};
 use crate::idp::{detect_offline, issuer_text, normalize_issuer};
 
 /// The secret-free part of a cached credential entry.
@@ -27,11 +27,29 @@ pub struct TokenView {
     pub refresh_token: bool,
 }
 
+/// The secret-free part of a cached S3 Access Grants entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantView {
+    pub target: String,
+    pub permission: GrantPermission,
+    pub matched_grant_target: Option<String>,
+    pub expiration: DateTime<Utc>,
+}
+
+impl GrantView {
+    /// Valid, expiring or expired at `now`, like a role session.
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        expiry_status(self.expiration, now)
+    }
+}
+
 /// What the cache holds for one profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CacheView {
     pub credentials: Option<CredentialView>,
     pub tokens: Option<TokenView>,
+    /// Sorted by target and permission.
+    pub grants: Vec<GrantView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +75,9 @@ pub struct ProfileRow {
     /// Lowercased fields the filter matches against, each on its own so a query cannot match
     /// by picking letters across fields.
     pub search_fields: Vec<String>,
+    /// The configured S3 Access Grants request (`s3_access_grants_target` and permission), for
+    /// the grant key.
+    pub access_grant: Option<(String, GrantPermission)>,
     pub cache: CacheView,
     pub activity: Activity,
 }
@@ -137,6 +158,10 @@ impl ProfileRow {
             config_errors: profile.errors.iter().map(ToString::to_string).collect(),
             config_warnings: profile.warnings.iter().map(ToString::to_string).collect(),
             search_fields,
+            access_grant: profile.identity_center.as_ref().and_then(|center| {
+                let grants = &center.access_grants;
+                Some((grants.target.clone()?, grants.permission))
+            }),
             cache: CacheView::default(),
             activity: Activity::Idle,
         }
@@ -182,17 +207,19 @@ impl ProfileRow {
         }
         match &self.cache.credentials {
             None => Status::NeverLoggedIn,
-            Some(creds) => {
-                let remaining = creds.expiration - now;
-                if remaining <= chrono::Duration::zero() {
-                    Status::Expired
-                } else if remaining < EXPIRING_WITHIN {
-                    Status::Expiring { remaining }
-                } else {
-                    Status::Valid { remaining }
-                }
-            }
+            Some(creds) => expiry_status(creds.expiration, now),
         }
+    }
+}
+
+fn expiry_status(expiration: DateTime<Utc>, now: DateTime<Utc>) -> Status {
+    let remaining = expiration - now;
+    if remaining <= chrono::Duration::zero() {
+        Status::Expired
+    } else if remaining < EXPIRING_WITHIN {
+        Status::Expiring { remaining }
+    } else {
+        Status::Valid { remaining }
     }
 }
 
@@ -282,10 +309,14 @@ fn chain_of(profile: &Profile, config: &Config) -> Vec<String> {
     if let Some(jump) = &profile.jump_role_arn {
         chain.push(format!("jump role {jump}"));
     }
-    if !chain.is_empty()
+    if (!chain.is_empty() || profile.identity_center.is_some())
         && let Some(role) = &profile.role_arn
     {
         chain.push(format!("role {role}"));
+    }
+    if let Some(center) = &profile.identity_center {
+        chain.push("Identity Center context".to_owned());
+        chain.push(format!("identity-enhanced role {}", center.role_arn));
     }
     chain
 }

@@ -97,6 +97,7 @@ pub fn mixed_app() -> App {
                     Duration::seconds(42 * 60 + 10),
                 )),
                 tokens: Some(tokens.clone()),
+                grants: Vec::new(),
             },
         ),
         (
@@ -108,6 +109,7 @@ pub fn mixed_app() -> App {
                     Duration::seconds(9 * 60 + 5),
                 )),
                 tokens: Some(tokens),
+                grants: Vec::new(),
             },
         ),
         (
@@ -115,6 +117,7 @@ pub fn mixed_app() -> App {
             CacheView {
                 credentials: Some(credentials("audit", 70, Duration::minutes(-10))),
                 tokens: None,
+                grants: Vec::new(),
             },
         ),
     ];
