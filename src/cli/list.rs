@@ -7,13 +7,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 
 use super::output::{print_stdout, table};
-use crate::cache::detection::DetectionCache;
-use crate::config::{self, Config, Profile, ProviderKind, WebIdentity};
-use crate::{cache, idp};
+use crate::cache;
+use crate::cache::detection::{DetectionCache, KnownProvider};
+use crate::config::{self, Config, Profile, ProviderKind};
 
 pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<ExitCode> {
     let config = config::load(config_path)
@@ -23,7 +23,7 @@ pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<E
     // Profiles share a handful of IdP URLs, and what `list` shows about the IdP depends only
     // on the URL and the configured provider: work it out once per pair, not per profile
     // (10,000 profiles, 7 IdPs: 7 issuer normalisations instead of 10,000).
-    let mut known: HashMap<(&str, Option<ProviderKind>), IdpFacts> = HashMap::new();
+    let mut known: HashMap<(&str, Option<ProviderKind>), KnownProvider> = HashMap::new();
     let rows: Vec<ProfileRow> = config
         .profiles
         .iter()
@@ -31,7 +31,7 @@ pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<E
             let idp = profile.web_identity.as_ref().map(|web| {
                 known
                     .entry((web.auth_url.as_str(), web.provider))
-                    .or_insert_with(|| IdpFacts::new(web, &detections, now))
+                    .or_insert_with(|| KnownProvider::of(web, detections.as_ref(), now))
                     .clone()
             });
             ProfileRow::new(profile, &config.path, idp.unwrap_or_default())
@@ -102,45 +102,9 @@ struct ProfileRow {
     warnings: Vec<String>,
 }
 
-/// What `list` shows about a profile's identity provider.
-#[derive(Debug, Clone, Default)]
-struct IdpFacts {
-    provider: Option<ProviderKind>,
-    provider_source: Option<String>,
-    issuer: Option<String>,
-}
-
-impl IdpFacts {
-    fn new(web: &WebIdentity, detections: &Option<DetectionCache>, now: DateTime<Utc>) -> Self {
-        let mut facts = IdpFacts::default();
-        if let Some((kind, method)) = idp::detect_offline(&web.auth_url, web.provider) {
-            facts.provider = Some(kind);
-            facts.provider_source = Some(method.to_string());
-            facts.issuer = Some(idp::issuer_text(&idp::normalize_issuer(
-                kind,
-                &web.auth_url,
-            )));
-        }
-        let cached = detections
-            .as_ref()
-            .and_then(|cache| cache.get(&web.auth_url, now));
-        if let Some(detection) = cached {
-            // A cached probe knows the provider; a cached discovery knows the real issuer.
-            if facts.provider.is_none() || facts.provider == Some(detection.provider) {
-                if facts.provider.is_none() {
-                    facts.provider = Some(detection.provider);
-                    facts.provider_source = Some(format!("{} (cached)", detection.method));
-                }
-                facts.issuer = Some(detection.issuer_exact.clone());
-            }
-        }
-        facts
-    }
-}
-
 impl ProfileRow {
-    fn new(profile: &Profile, file: &Path, idp: IdpFacts) -> Self {
-        let IdpFacts {
+    fn new(profile: &Profile, file: &Path, idp: KnownProvider) -> Self {
+        let KnownProvider {
             provider,
             provider_source,
             issuer,

@@ -62,7 +62,11 @@ pub fn now() -> DateTime<Utc> {
 
 pub fn app_from(text: &str) -> App {
     let config = config::parse(Path::new("/home/me/.aws/config"), text);
-    let mut app = App::new(config.path.clone(), rows_from_config(&config), Vec::new());
+    let mut app = App::new(
+        config.path.clone(),
+        rows_from_config(&config, None, chrono::Utc::now()),
+        Vec::new(),
+    );
     app.color = false;
     app
 }
