@@ -242,12 +242,19 @@ fn enter_logs_in_and_e_prints_exports_the_aws_cli_accepts() {
 #[test]
 fn s_opens_a_shell_with_the_credentials_and_the_tui_comes_back() {
     let setup = Setup::new();
-    let tmux = Tmux::start(setup.dir.path(), &setup.script(None));
+    // runas's stdout is a file, as it is a pipe under `eval "$(runas)"`: the shell must still
+    // talk to the terminal, or what it prints would be captured and evaluated.
+    let out = setup.path("stdout");
+    let tmux = Tmux::start(setup.dir.path(), &setup.script(Some(&out)));
     log_in_to_second(&tmux);
     tmux.keys(&["s"]);
     // The alternate screen is left: the list is gone once the shell has the terminal.
     wait_screen(&tmux, "the shell", |screen| !screen.contains("Profiles ("));
     let seen = setup.path("seen-key");
+    tmux.keys(&["echo shell-says-$((6*7))", "Enter"]);
+    wait_screen(&tmux, "the shell's output on the terminal", |screen| {
+        screen.contains("shell-says-42")
+    });
     tmux.keys(&[
         &format!(
             "echo \"$AWS_ACCESS_KEY_ID $RUNAS_PROFILE\" > '{}'",
@@ -284,4 +291,9 @@ fn s_opens_a_shell_with_the_credentials_and_the_tui_comes_back() {
     );
     tmux.keys(&["q"]);
     assert_eq!(setup.wait_exit(&tmux).trim(), "0");
+    let captured = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        !captured.contains("shell-says"),
+        "the shell wrote into runas's stdout: {captured:?}"
+    );
 }

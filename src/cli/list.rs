@@ -7,13 +7,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 
 use super::output::{print_stdout, table};
-use crate::cache::detection::DetectionCache;
-use crate::config::{self, Config, Profile, ProviderKind, WebIdentity};
-use crate::{cache, idp};
+use crate::cache;
+use crate::cache::detection::{DetectionCache, KnownProvider};
+use crate::config::{self, Config, Profile, ProviderKind};
 
 pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<ExitCode> {
     let config = config::load(config_path)
@@ -23,7 +23,7 @@ pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<E
     // Profiles share a handful of IdP URLs, and what `list` shows about the IdP depends only
     // on the URL and the configured provider: work it out once per pair, not per profile
     // (10,000 profiles, 7 IdPs: 7 issuer normalisations instead of 10,000).
-    let mut known: HashMap<(&str, Option<ProviderKind>), IdpFacts> = HashMap::new();
+    let mut known: HashMap<(&str, Option<ProviderKind>), KnownProvider> = HashMap::new();
     let rows: Vec<ProfileRow> = config
         .profiles
         .iter()
@@ -31,7 +31,7 @@ pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<E
             let idp = profile.web_identity.as_ref().map(|web| {
                 known
                     .entry((web.auth_url.as_str(), web.provider))
-                    .or_insert_with(|| IdpFacts::new(web, &detections, now))
+                    .or_insert_with(|| KnownProvider::of(web, detections.as_ref(), now))
                     .clone()
             });
             ProfileRow::new(profile, &config.path, idp.unwrap_or_default())
@@ -89,55 +89,27 @@ struct ProfileRow {
     source_profile: Option<String>,
     flow: Option<&'static str>,
     device_only_reason: Option<String>,
+    identity_center_application_arn: Option<String>,
+    /// As configured; `null` means the profile's region.
+    identity_center_region: Option<String>,
+    identity_enhanced_role_arn: Option<String>,
+    s3_access_grants_account_id: Option<String>,
+    s3_access_grants_target: Option<String>,
+    s3_access_grants_permission: Option<&'static str>,
     file: String,
     line: usize,
     errors: Vec<String>,
     warnings: Vec<String>,
 }
 
-/// What `list` shows about a profile's identity provider.
-#[derive(Debug, Clone, Default)]
-struct IdpFacts {
-    provider: Option<ProviderKind>,
-    provider_source: Option<String>,
-    issuer: Option<String>,
-}
-
-impl IdpFacts {
-    fn new(web: &WebIdentity, detections: &Option<DetectionCache>, now: DateTime<Utc>) -> Self {
-        let mut facts = IdpFacts::default();
-        if let Some((kind, method)) = idp::detect_offline(&web.auth_url, web.provider) {
-            facts.provider = Some(kind);
-            facts.provider_source = Some(method.to_string());
-            facts.issuer = Some(idp::issuer_text(&idp::normalize_issuer(
-                kind,
-                &web.auth_url,
-            )));
-        }
-        let cached = detections
-            .as_ref()
-            .and_then(|cache| cache.get(&web.auth_url, now));
-        if let Some(detection) = cached {
-            // A cached probe knows the provider; a cached discovery knows the real issuer.
-            if facts.provider.is_none() || facts.provider == Some(detection.provider) {
-                if facts.provider.is_none() {
-                    facts.provider = Some(detection.provider);
-                    facts.provider_source = Some(format!("{} (cached)", detection.method));
-                }
-                facts.issuer = Some(detection.issuer_exact.clone());
-            }
-        }
-        facts
-    }
-}
-
 impl ProfileRow {
-    fn new(profile: &Profile, file: &Path, idp: IdpFacts) -> Self {
-        let IdpFacts {
+    fn new(profile: &Profile, file: &Path, idp: KnownProvider) -> Self {
+        let KnownProvider {
             provider,
             provider_source,
             issuer,
         } = idp;
+        let center = profile.identity_center.as_ref();
         let role_arn = profile.role_arn.clone();
         let (mut account_id, mut role_name) =
             role_arn.as_deref().map(split_role_arn).unwrap_or_default();
@@ -167,6 +139,12 @@ impl ProfileRow {
                 .web_identity
                 .as_ref()
                 .and_then(|web| web.device_only.clone()),
+            identity_center_application_arn: center.map(|c| c.application_arn.clone()),
+            identity_center_region: center.and_then(|c| c.region.clone()),
+            identity_enhanced_role_arn: center.map(|c| c.role_arn.clone()),
+            s3_access_grants_account_id: center.map(|c| c.access_grants.account_id.clone()),
+            s3_access_grants_target: center.and_then(|c| c.access_grants.target.clone()),
+            s3_access_grants_permission: center.map(|c| c.access_grants.permission.as_str()),
             file: file.display().to_string(),
             line: profile.line,
             errors: profile.errors.iter().map(ToString::to_string).collect(),
@@ -213,7 +191,11 @@ fn human_table(config: &Config, rows: &[ProfileRow]) -> String {
         .map(|row| {
             vec![
                 row.name.clone(),
-                row.kind.to_string(),
+                // Identity-enhanced credentials come from another role: say so in the listing.
+                match row.identity_enhanced_role_arn {
+                    Some(_) => format!("{}+tip", row.kind),
+                    None => row.kind.to_string(),
+                },
                 row.provider.map_or_else(dash, |p| p.as_str().to_string()),
                 row.account_id.clone().unwrap_or_else(dash),
                 row.role_name.clone().unwrap_or_else(dash),

@@ -33,6 +33,8 @@ struct ProfileStatus {
     /// IAM Identity Center profiles: the shared AWS CLI token's expiry.
     #[serde(skip_serializing_if = "Option::is_none")]
     sso_token_expires_at: Option<DateTime<Utc>>,
+    /// The cached credentials carry the Identity Center user (trusted identity propagation).
+    identity_enhanced: bool,
 }
 
 pub fn status(config: &Path, args: &StatusArgs) -> anyhow::Result<ExitCode> {
@@ -57,6 +59,7 @@ pub fn status(config: &Path, args: &StatusArgs) -> anyhow::Result<ExitCode> {
                     || sso_token.as_ref().is_some_and(|t| t.refresh_token),
                 credentials_expire_at: credentials.as_ref().map(|c| c.credentials.expiration),
                 credentials_fresh: credentials.as_ref().is_some_and(|c| c.is_fresh(now)),
+                identity_enhanced: credentials.as_ref().is_some_and(|c| c.identity_enhanced),
                 assumed_role_arn: credentials
                     .as_ref()
                     .and_then(|c| c.assumed_role_arn.clone()),
@@ -121,7 +124,7 @@ pub fn logout(config: &Path, args: &LogoutArgs) -> anyhow::Result<ExitCode> {
     let session = open_session(config)?;
     if args.all {
         let removed = session.store().clear().context("cannot clear the cache")?;
-        eprintln!("runas: removed {removed} cached token and credential files");
+        eprintln!("runas: removed {removed} cached token, credential and grant files");
         // Discovery documents are no secret, but "forget everything" should also mean "ask the
         // IdP afresh next time".
         ProviderMetadataCache::new(session.store().dir())
@@ -166,6 +169,13 @@ pub fn logout(config: &Path, args: &LogoutArgs) -> anyhow::Result<ExitCode> {
                 "forgot the role credentials and the IdP login (shared by every profile of the same IdP app)",
         }
     );
+    if forgotten.grants > 0 {
+        eprintln!(
+            "runas: {profile}: forgot {} S3 Access Grants credential{}",
+            forgotten.grants,
+            if forgotten.grants == 1 { "" } else { "s" }
+        );
+    }
     if session.profile(profile)?.kind == ProfileKind::Sso {
         let removed = args.sso_token && session.forget_sso_token(profile)?;
         let message = match (args.sso_token, removed) {

@@ -7,6 +7,7 @@
 //! on the profile it concerns, so one broken profile never hides the others. It must not touch
 //! the network, the cache or the config file's contents on disk (reading only).
 
+pub mod identity_center;
 mod inherit;
 mod profile;
 pub mod provider;
@@ -19,6 +20,7 @@ mod web_identity;
 
 use std::path::{Path, PathBuf};
 
+pub use identity_center::{AccessGrants, GrantPermission, IdentityCenter, UnknownPermission};
 pub use provider::{ProviderKind, UnknownProvider};
 pub use types::{
     Config, ConfigIssue, Entry, Profile, ProfileKind, Severity, SsoProfile, SsoSession,

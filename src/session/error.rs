@@ -1,8 +1,9 @@
 //! Why "credentials for profile P" failed, in words that name the profile and say what to do.
 
 use crate::aws::sso_device::SsoError;
-use crate::aws::{EndpointError, StsError};
+use crate::aws::{CallError, EndpointError, StsError};
 use crate::cache::CacheError;
+use crate::config::GrantPermission;
 use crate::idp::flow::{FlowError, advice as oauth_advice};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,29 @@ pub enum SessionError {
         /// Boxed: beside [`SessionError::Sts`], an unboxed one would grow every `SessionError`.
         #[source]
         source: Box<StsError>,
+    },
+    #[error(
+        "profile {name}: Identity Center application {application_arn}: {source}{}",
+        hint_line(.hint.as_deref())
+    )]
+    IdentityCenter {
+        name: String,
+        application_arn: String,
+        #[source]
+        source: Box<CallError>,
+        hint: Option<String>,
+    },
+    #[error(
+        "profile {name}: S3 Access Grants {permission} on {target}: {source}{}",
+        hint_line(.hint.as_deref())
+    )]
+    AccessGrant {
+        name: String,
+        target: String,
+        permission: GrantPermission,
+        #[source]
+        source: Box<CallError>,
+        hint: Option<String>,
     },
     #[error("profile {name}: {source}")]
     Endpoint {

@@ -5,7 +5,9 @@
 //! works. It never prints.
 
 mod error;
+mod grants;
 mod identity;
+mod identity_center;
 pub mod naming;
 mod provider_store;
 mod roles;
@@ -18,6 +20,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::SessionError;
+pub use grants::ObtainedGrant;
 
 use crate::cache::CacheError;
 use crate::cache::provider_metadata::ProviderMetadataCache;
@@ -81,6 +84,19 @@ pub enum Stage {
     /// is a convenience, never a reason to fail). `reason` names the path, never a secret.
     CacheUnavailable {
         reason: String,
+    },
+    /// Exchanging the ID token with IAM Identity Center (`CreateTokenWithIAM`).
+    CreatingIdentityContext {
+        application_arn: String,
+    },
+    /// Assuming `identity_enhanced_role_arn` with the Identity Center context.
+    AssumingIdentityEnhancedRole {
+        role_arn: String,
+    },
+    /// Asking S3 Access Grants for credentials (`GetDataAccess`).
+    FetchingAccessGrant {
+        target: String,
+        permission: crate::config::GrantPermission,
     },
 }
 
@@ -215,7 +231,7 @@ impl Session {
                 name: name.to_owned(),
                 source,
             })?;
-        Ok(entry.filter(|entry| entry.is_fresh(self.now())))
+        Ok(entry.filter(|entry| self.usable(name, entry)))
     }
 
     /// The cached ID-token entry of a web-identity profile's IdP app, without any network.
@@ -224,7 +240,8 @@ impl Session {
         self.store.tokens(&issuer, &client_id).ok().flatten()
     }
 
-    /// Forgets a profile's credentials and the IdP tokens of its app; returns what went.
+    /// Forgets a profile's credentials, S3 Access Grants and the IdP tokens of its app; returns
+    /// what went.
     pub fn forget(&self, name: &str) -> Result<Forgotten, SessionError> {
         let profile = self.profile(name)?;
         let cache_error = |source| SessionError::Cache {
@@ -239,9 +256,11 @@ impl Session {
                 .map_err(cache_error)?,
             None => false,
         };
+        let grants = self.store.remove_grants(Some(name)).map_err(cache_error)?;
         Ok(Forgotten {
             credentials,
             tokens,
+            grants,
         })
     }
 
@@ -257,7 +276,14 @@ impl Session {
         };
         match profile.kind {
             ProfileKind::WebIdentity | ProfileKind::TokenFile => {
-                self.exchange_web_identity(profile, options, events).await
+                let (identity, web) = self.exchange_web_identity(profile, options, events).await?;
+                match &profile.identity_center {
+                    Some(center) => {
+                        self.identity_enhanced(profile, center, &identity, web, events)
+                            .await
+                    }
+                    None => Ok(web),
+                }
             }
             ProfileKind::Chained => {
                 let source_name = profile.source_profile.as_deref().unwrap_or_default();
@@ -312,7 +338,7 @@ impl Session {
         events: &UnboundedSender<SessionEvent>,
     ) -> Option<CredentialEntry> {
         match self.store.credentials(name) {
-            Ok(entry) => entry.filter(|entry| entry.is_fresh(self.now())),
+            Ok(entry) => entry.filter(|entry| self.usable(name, entry)),
             Err(source) => {
                 self.cache_unavailable(events, name, &source);
                 None
@@ -368,6 +394,8 @@ impl Session {
 pub struct Forgotten {
     pub credentials: bool,
     pub tokens: bool,
+    /// How many S3 Access Grants credentials went.
+    pub grants: usize,
 }
 
 /// Up to three profile names that look like `wanted` (shared prefix or containment).

@@ -15,12 +15,14 @@ const FALLBACK_REGION: &str = "us-east-1";
 impl Session {
     /// The profile's web identity token exchanged with STS. When STS calls the token expired
     /// although runas found it valid, the token is renewed once and the exchange retried.
+    /// The ID token and the role credentials it was exchanged for (the token is needed again
+    /// by the Identity Center step, whose assertion it is).
     pub(super) async fn exchange_web_identity(
         &self,
         profile: &Profile,
         options: &SessionOptions,
         events: &UnboundedSender<SessionEvent>,
-    ) -> Result<CredentialEntry, SessionError> {
+    ) -> Result<(IdentityToken, CredentialEntry), SessionError> {
         // Building an SDK client takes ~20 ms (the SDK parses its endpoint partition table
         // whichever resolver is set); on a blocking thread it overlaps the IdP round trips
         // instead of following them. An endpoint error is left to `sts_client` below, so it
@@ -45,6 +47,7 @@ impl Session {
             .assume_with_web_identity(profile, &sts, &identity, events)
             .await
         {
+            Ok(entry) => Ok((identity, entry)),
             // Once only: a token STS finds expired right after renewal will not do better a
             // third time, and each renewal may mean a browser login. A token file is the
             // workload's to renew, not runas's.
@@ -56,11 +59,13 @@ impl Session {
                 let renewed = self
                     .web_identity_token(profile, options, events, CachedIdToken::Renew)
                     .await?;
-                self.assume_with_web_identity(profile, &sts, &renewed, events)
+                let entry = self
+                    .assume_with_web_identity(profile, &sts, &renewed, events)
                     .await
-                    .map_err(SessionError::after_renewal)
+                    .map_err(SessionError::after_renewal)?;
+                Ok((renewed, entry))
             }
-            other => other,
+            Err(other) => Err(other),
         }
     }
 
@@ -196,6 +201,7 @@ impl Session {
             role_arn: Some(role_arn.to_owned()),
             assumed_role_arn: Some(assumed.assumed_role_arn),
             session_name: Some(session_name),
+            identity_enhanced: false,
         }
     }
 
@@ -210,7 +216,7 @@ impl Session {
             .unwrap_or_else(|| FALLBACK_REGION.to_owned())
     }
 
-    fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
+    pub(super) fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
         Ok(StsClient::new(&self.sts_settings(profile)?))
     }
 

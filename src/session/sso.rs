@@ -139,6 +139,7 @@ impl Session {
             // The portal does not say which session name it gave the role session.
             assumed_role_arn: None,
             session_name: None,
+            identity_enhanced: false,
         })
     }
 

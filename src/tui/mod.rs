@@ -9,6 +9,7 @@
 
 pub mod effects;
 pub mod fuzzy;
+mod grant_keys;
 pub mod msg;
 pub mod qr;
 pub mod rows;
@@ -18,6 +19,8 @@ pub mod terminal;
 pub mod update;
 pub mod view;
 
+#[cfg(test)]
+mod grant_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]

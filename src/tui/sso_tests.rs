@@ -48,6 +48,7 @@ fn an_sso_row_shows_badge_account_role_and_status() {
                     expires_at: now() + Duration::hours(7),
                     refresh_token: true,
                 }),
+                grants: Vec::new(),
             },
         )]),
     );

@@ -16,7 +16,6 @@ mod opener;
 mod provider;
 mod refresh;
 mod token_file;
-pub mod unverified;
 mod verify;
 
 use std::time::Duration;

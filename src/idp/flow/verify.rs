@@ -68,7 +68,7 @@ pub(super) async fn verify_id_token(
             match check(&fresh) {
                 Err(KeyOutcome::NoMatchingKey) => Err(FlowError::UnknownKid {
                     issuer: provider.issuer().to_owned(),
-                    kid: super::unverified::key_id(raw),
+                    kid: crate::jwt::key_id(raw),
                 }),
                 Err(KeyOutcome::Invalid(err)) => Err(err),
                 Ok(verified) => Ok(verified),

@@ -1,6 +1,6 @@
 //! The detail pane of the selected profile: provider and issuer, identity, role session with an
-//! expiry gauge, chain, the last error in full, config issues and the profile's keys (secrets
-//! masked by the config module before they reach the state).
+//! expiry gauge, the selected S3 Access Grant, chain, the last error in full, config issues and
+//! the profile's keys (secrets masked by the config module before they reach the state).
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -131,6 +131,23 @@ fn lines<'a>(
             Span::styled(theme::gauge(fraction, gauge_width), style),
             Span::raw(format!(" {words}")),
         ]));
+    }
+    if let Some((_, grant)) = app.selected_grant() {
+        lines.push(field(
+            "Grant",
+            format!("{} {}", grant.target, grant.permission),
+            theme,
+        ));
+        if let Some(matched) = &grant.matched_grant_target {
+            lines.push(field("Matched", matched.clone(), theme));
+        }
+        let left = grant.expiration - now;
+        let words = if left > chrono::Duration::zero() {
+            format!("expires in {}", theme::countdown(left))
+        } else {
+            "expired".to_owned()
+        };
+        lines.push(field("", words, theme));
     }
     if !row.chain.is_empty() {
         lines.push(field("Chain", row.chain.join(" → "), theme));

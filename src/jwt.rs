@@ -1,22 +1,27 @@
-//! The two JSON halves of a JWT read without any verification: the header (for naming the key
-//! id in an error) and the payload (for naming a session after a workload token that STS
-//! verifies itself). Nothing read here may ever decide whether a token is trusted.
+//! Reading a JWT's halves without checking them: for claims whose trust comes from elsewhere
+//! (STS verifies a workload token itself; AWS signs the Identity Center token and STS checks the
+//! context taken from it) and for naming the key id in an error. Nothing read here may ever
+//! decide whether a token is trusted; `idp::flow::verify` does that.
 
 use serde_json::Value;
 
 /// The JOSE header of `token`, if it is a JWT.
-pub fn header(token: &str) -> Option<Value> {
+pub fn unverified_header(token: &str) -> Option<Value> {
     part(token, 0)
 }
 
-/// The claims of `token`, if it is a JWT.
-pub fn claims(token: &str) -> Option<Value> {
+/// The claims of a JWT payload, read without verification: only for claims a service checks
+/// again (a session name from a workload token, the Identity Center identity context).
+pub fn unverified_claims(token: &str) -> Option<Value> {
     part(token, 1)
 }
 
 /// The header's `kid`, if any: the key an unknown-key error should name.
 pub fn key_id(token: &str) -> Option<String> {
-    header(token)?.get("kid")?.as_str().map(str::to_owned)
+    unverified_header(token)?
+        .get("kid")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 fn part(token: &str, index: usize) -> Option<Value> {
@@ -60,11 +65,11 @@ mod tests {
         let header = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImstMiJ9";
         let payload = "eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6YXBwIiwiZW1haWwiOiJ4QHkueiJ9";
         let token = format!("{header}.{payload}.s");
-        let read = claims(&token).unwrap();
+        let read = unverified_claims(&token).unwrap();
         assert_eq!(read["email"], "x@y.z");
         assert_eq!(read["sub"], "system:serviceaccount:ns:app");
         assert_eq!(key_id(&token).as_deref(), Some("k-2"));
-        assert!(claims("not a jwt").is_none());
+        assert!(unverified_claims("not a jwt").is_none());
         assert!(key_id("not a jwt").is_none());
     }
 }
