@@ -14,6 +14,7 @@
 #                               tmux, /usr/bin/time and /usr/bin/aws
 #                               (apt-get install hyperfine tmux time awscli; valgrind optional)
 #   BENCH_ONLY=login            only the cold-login rows (about 30 s)
+#   RUNAS_BIN=PATH              measure this binary instead of building the release one
 #   LIST_CSV=FILE               also write `profiles,median_ms,instructions` for scripts/plot-list.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +26,13 @@ AWS=${AWS_CLI:-/usr/bin/aws}
 [ -x "$AWS" ] || { echo "bench.sh: needs the AWS CLI v2 at $AWS (apt-get install awscli)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 tests/peers/install.sh >/dev/null
-cargo build --release --quiet
-TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-RUNAS=$TARGET/release/runas
+if [ -n "${RUNAS_BIN:-}" ]; then
+  RUNAS=$(realpath "$RUNAS_BIN")
+else
+  cargo build --release --quiet
+  TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  RUNAS=$TARGET/release/runas
+fi
 
 WORK=$(mktemp -d)
 pids=()
