@@ -251,6 +251,7 @@ print(f"| … runas's own time (wall − the above) | {med('own'):.0f} ms | |")
 print(f"| … of which token answer → STS request | {med('token_to_sts'):.1f} ms | |")
 print(f"| requests, first login to an issuer | {counts(cold[0])} | |")
 print(f"| requests, second login to the same issuer (`login --force`) | {counts(warm)} | 1 token + 1 STS |")
+print(f"| second login (new process, cached discovery and JWKS): wall / IdP (runas's requests) | {warm['total']:.0f} / {warm['idp']:.0f} ms | |")
 PY
 
 # --- the table ----------------------------------------------------------------------------
