@@ -1,7 +1,7 @@
 //! The discovery document and JWKS kept across processes (`providers/` in the cache), run as the
 //! real binary against the peers: a second login in a new process asks the IdP for nothing but
 //! the token, a rotated key costs one JWKS re-fetch whose result is kept, a corrupt copy is
-//! replaced, `logout --all` drops the copies, and with a copy but the IdP down the message still
+//! replaced, `detect --refresh` and `logout --all` drop the copies, and with a copy but the IdP down the message still
 //! names the IdP.
 
 #![cfg(unix)]
@@ -119,7 +119,7 @@ fn a_rotated_key_costs_one_jwks_refetch_whose_result_is_kept() {
 }
 
 #[test]
-fn a_corrupt_copy_is_replaced_and_logout_all_drops_the_copies() {
+fn a_corrupt_copy_is_replaced_and_detect_refresh_and_logout_all_drop_copies() {
     let peers = Peers::start(PeerOptions::default().auto_login("alice"));
     let home = web_home(&peers);
     let baseline = fetches(&peers);
@@ -130,6 +130,14 @@ fn a_corrupt_copy_is_replaced_and_logout_all_drops_the_copies() {
     home.run_ok(&["login", "--force", "web"]);
     assert_eq!(fetches_since(&peers, baseline), (2, 2));
     assert_eq!(read_json(&file)["version"], 1, "rewritten");
+
+    home.run_ok(&["detect", "--refresh", &peers.issuer()]);
+    assert!(
+        home.cache_files("providers").is_empty(),
+        "detect --refresh drops the issuer's copy"
+    );
+    home.run_ok(&["login", "--force", "web"]);
+    assert_eq!(provider_file(&home), file);
 
     home.run_ok(&["logout", "--all"]);
     assert!(home.cache_files("providers").is_empty());
