@@ -55,13 +55,15 @@ registration=$("$aws" sso-oidc register-client --client-name runas-prove --clien
 client_id=$(field clientId <<<"$registration")
 client_secret=$(field clientSecret <<<"$registration")
 ok "aws sso-oidc register-client"
-device=$("$aws" sso-oidc start-device-authorization --client-id "$client_id" \
-  --client-secret "$client_secret" --start-url "$start_url" --output json)
+# Random values go as --opt=VALUE: a value starting with '-' (base64url allows it) would
+# otherwise be taken for an option by the CLI's argument parser.
+device=$("$aws" sso-oidc start-device-authorization --client-id="$client_id" \
+  --client-secret="$client_secret" --start-url "$start_url" --output json)
 device_code=$(field deviceCode <<<"$device")
 ok "aws sso-oidc start-device-authorization"
 create_token() {
-  "$aws" sso-oidc create-token --client-id "$client_id" --client-secret "$client_secret" \
-    --grant-type urn:ietf:params:oauth:grant-type:device_code --device-code "$device_code" --output json
+  "$aws" sso-oidc create-token --client-id="$client_id" --client-secret="$client_secret" \
+    --grant-type urn:ietf:params:oauth:grant-type:device_code --device-code="$device_code" --output json
 }
 if pending=$(create_token 2>&1); then fail "create-token before approval: $pending"; fi
 [[ $pending == *AuthorizationPendingException* ]] || fail "create-token before approval: $pending"
@@ -73,10 +75,10 @@ access_token=$(field accessToken <<<"$tokens")
 refresh_token=$(field refreshToken <<<"$tokens")
 ok "aws sso-oidc create-token after approval"
 
-accounts=$("$aws" sso list-accounts --access-token "$access_token" --output json)
+accounts=$("$aws" sso list-accounts --access-token="$access_token" --output json)
 [[ $accounts == *123456789012* ]] || fail "aws sso list-accounts: $accounts"
 ok "aws sso list-accounts"
-role=$("$aws" sso get-role-credentials --access-token "$access_token" --account-id 123456789012 \
+role=$("$aws" sso get-role-credentials --access-token="$access_token" --account-id 123456789012 \
   --role-name runas-sso-admin --output json)
 [[ $role == *accessKeyId* ]] || fail "aws sso get-role-credentials: $role"
 ok "aws sso get-role-credentials"
