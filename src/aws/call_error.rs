@@ -100,15 +100,31 @@ impl Call<'_> {
                 operation,
                 endpoint: self.endpoint.to_owned(),
             },
-            SdkError::DispatchFailure(_) => CallError::Unreachable {
+            SdkError::DispatchFailure(failure) => CallError::Unreachable {
                 service,
                 operation,
                 endpoint: self.endpoint.to_owned(),
-                detail: DisplayErrorContext(&error).to_string(),
+                detail: failure
+                    .as_connector_error()
+                    .map_or_else(|| "the connection failed".to_owned(), connection_failure),
             },
             // Construction failures and unparseable answers: the SDK's text names what was
             // wrong but never echoes request parameters such as the assertion.
             _ => self.bad_response(DisplayErrorContext(&error).to_string()),
         }
     }
+}
+
+/// Why a request never got an answer, in a few words: the I/O error deep in the SDK's source
+/// chain (`connection refused`, `connection reset`), not the chain itself, whose text is a dump
+/// of the SDK's internal types.
+pub(super) fn connection_failure(error: &aws_sdk_sts::error::ConnectorError) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return io.kind().to_string();
+        }
+        source = cause.source();
+    }
+    "the connection failed".to_owned()
 }

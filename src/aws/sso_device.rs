@@ -8,10 +8,12 @@
 
 use std::time::Duration;
 
+use aws_sdk_ssooidc::config::http::HttpResponse;
 use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
-use aws_sdk_ssooidc::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
 
+use super::call_error::{Call, CallError};
 use super::sdk::{self, Timeouts};
 use crate::creds::Secret;
 use crate::idp::flow::DevicePollPacing;
@@ -32,32 +34,8 @@ const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 /// code or a client secret: only the operation, the service's error code and its message.
 #[derive(Debug, thiserror::Error)]
 pub enum SsoError {
-    #[error("{service} {operation} failed: {code}: {message}")]
-    Service {
-        service: &'static str,
-        operation: &'static str,
-        code: String,
-        message: String,
-    },
-    #[error("{service} {operation} timed out ({endpoint})")]
-    Timeout {
-        service: &'static str,
-        operation: &'static str,
-        endpoint: String,
-    },
-    #[error("cannot reach {service} at {endpoint} for {operation}: {detail}")]
-    Unreachable {
-        service: &'static str,
-        operation: &'static str,
-        endpoint: String,
-        detail: String,
-    },
-    #[error("unexpected answer from {service} {operation}: {detail}")]
-    BadResponse {
-        service: &'static str,
-        operation: &'static str,
-        detail: String,
-    },
+    #[error(transparent)]
+    Call(#[from] CallError),
     /// The device code expired (or the service said `ExpiredTokenException` while polling).
     #[error("the device code expired before the login was approved; start the login again")]
     DeviceExpired,
@@ -69,7 +47,7 @@ impl SsoError {
     /// The service's error code, when the service itself refused.
     pub fn code(&self) -> Option<&str> {
         match self {
-            SsoError::Service { code, .. } => Some(code),
+            SsoError::Call(call) => call.code(),
             _ => None,
         }
     }
@@ -298,57 +276,30 @@ fn poll_verdict(error: &SsoError) -> PollVerdict {
 }
 
 fn bad_response(operation: &'static str, field: &str) -> SsoError {
-    SsoError::BadResponse {
+    SsoError::Call(CallError::BadResponse {
         service: SERVICE,
         operation,
         detail: format!("no {field} in the response"),
-    }
+    })
 }
 
-/// An SDK failure in runas's words. The SDK's texts name what was wrong but never echo request
-/// parameters, so no token or secret can come through.
-pub(super) fn translate<E, R>(
+/// An SDK failure in runas's words (see [`Call::translate`]): the SDK's texts name what was
+/// wrong but never echo request parameters, so no token or secret can come through.
+pub(super) fn translate<E>(
     service: &'static str,
     operation: &'static str,
     endpoint: &str,
-    error: SdkError<E, R>,
+    error: SdkError<E, HttpResponse>,
 ) -> SsoError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    match &error {
-        SdkError::ServiceError(context) => {
-            let refusal = context.err();
-            SsoError::Service {
-                service,
-                operation,
-                code: refusal.code().unwrap_or("Unknown").to_owned(),
-                message: refusal.message().unwrap_or_default().to_owned(),
-            }
-        }
-        SdkError::TimeoutError(_) => SsoError::Timeout {
-            service,
-            operation,
-            endpoint: endpoint.to_owned(),
-        },
-        SdkError::DispatchFailure(failure) if failure.is_timeout() => SsoError::Timeout {
-            service,
-            operation,
-            endpoint: endpoint.to_owned(),
-        },
-        SdkError::DispatchFailure(_) => SsoError::Unreachable {
-            service,
-            operation,
-            endpoint: endpoint.to_owned(),
-            detail: DisplayErrorContext(&error).to_string(),
-        },
-        _ => SsoError::BadResponse {
-            service,
-            operation,
-            detail: DisplayErrorContext(&error).to_string(),
-        },
-    }
+    let call = Call {
+        service,
+        operation,
+        endpoint,
+    };
+    SsoError::Call(call.translate(error, |_| None))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use aws_sdk_sso::config::{BehaviorVersion, Region};
 use chrono::DateTime;
 
+use super::call_error::CallError;
 use super::sdk::{self, Timeouts};
 use super::sso_device::{SsoError, translate};
 use crate::creds::{Credentials, Secret};
@@ -52,10 +53,12 @@ impl SsoPortalClient {
             .send()
             .await
             .map_err(|error| translate(SERVICE, operation, &self.endpoint_url, error))?;
-        let missing = |field: &str| SsoError::BadResponse {
-            service: SERVICE,
-            operation,
-            detail: format!("no {field} in the response"),
+        let missing = |field: &str| {
+            SsoError::Call(CallError::BadResponse {
+                service: SERVICE,
+                operation,
+                detail: format!("no {field} in the response"),
+            })
         };
         let role = output
             .role_credentials()
@@ -85,12 +88,12 @@ impl SsoError {
     /// A sentence on the likely cause and what to do, for the refusals people meet.
     /// `account_id` and `role_name` name what was asked for.
     pub fn advice(&self, account_id: &str, role_name: &str) -> Option<String> {
-        let SsoError::Service {
+        let SsoError::Call(CallError::Service {
             operation, code, ..
-        } = self
+        }) = self
         else {
             return match self {
-                SsoError::Unreachable { .. } | SsoError::Timeout { .. } => Some(
+                SsoError::Call(CallError::Unreachable { .. } | CallError::Timeout { .. }) => Some(
                     "check the endpoint (AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC / \
                      AWS_ENDPOINT_URL, the sso-session's sso_region) and the network"
                         .to_owned(),
@@ -137,12 +140,12 @@ mod tests {
     use super::*;
 
     fn refusal(operation: &'static str, code: &str) -> SsoError {
-        SsoError::Service {
+        SsoError::Call(CallError::Service {
             service: SERVICE,
             operation,
             code: code.into(),
             message: "No access".into(),
-        }
+        })
     }
 
     #[test]
@@ -175,7 +178,10 @@ mod tests {
             .get_role_credentials(&Secret::new("access-that-must-not-leak"), "1", "r")
             .await
             .unwrap_err();
-        assert!(matches!(error, SsoError::Unreachable { .. }), "{error:?}");
+        assert!(
+            matches!(error, SsoError::Call(CallError::Unreachable { .. })),
+            "{error:?}"
+        );
         let shown = format!("{error} {error:?}");
         assert!(!shown.contains("must-not-leak"), "{shown}");
     }

@@ -232,9 +232,10 @@ impl StsClient {
             SdkError::DispatchFailure(failure) => StsError::Unreachable {
                 operation,
                 endpoint: self.endpoint_url.clone(),
-                detail: failure
-                    .as_connector_error()
-                    .map_or_else(|| "the connection failed".to_owned(), connection_failure),
+                detail: failure.as_connector_error().map_or_else(
+                    || "the connection failed".to_owned(),
+                    super::call_error::connection_failure,
+                ),
             },
             // Construction failures and unparseable answers: the SDK's text names what was
             // wrong but never echoes request parameters such as the token.
@@ -244,20 +245,6 @@ impl StsClient {
             },
         }
     }
-}
-
-/// Why a request never got an answer, in a few words: the I/O error deep in the SDK's source
-/// chain (`connection refused`, `connection reset`), not the chain itself, whose text is a dump
-/// of the SDK's internal types.
-fn connection_failure(error: &aws_sdk_sts::error::ConnectorError) -> String {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            return io.kind().to_string();
-        }
-        source = cause.source();
-    }
-    "the connection failed".to_owned()
 }
 
 /// The parts every assume-role answer has; STS always sends both, so their absence is a bad

@@ -3,12 +3,12 @@
 use super::*;
 
 fn refusal(code: &str) -> SsoError {
-    SsoError::Service {
+    SsoError::Call(CallError::Service {
         service: SERVICE,
         operation: "CreateToken",
         code: code.into(),
         message: String::new(),
-    }
+    })
 }
 
 #[test]
@@ -51,8 +51,16 @@ async fn an_unreachable_endpoint_is_reported_without_the_secret() {
         .refresh(&registration, &Secret::new("refresh-that-must-not-leak"))
         .await
         .unwrap_err();
-    assert!(matches!(error, SsoError::Unreachable { .. }), "{error:?}");
+    assert!(
+        matches!(error, SsoError::Call(CallError::Unreachable { .. })),
+        "{error:?}"
+    );
     let shown = format!("{error} {error:?}");
     assert!(shown.contains(&endpoint), "{shown}");
     assert!(!shown.contains("must-not-leak"), "{shown}");
+    // One sentence, not the SDK's chain of internal error types.
+    assert!(
+        error.to_string().ends_with(": connection refused"),
+        "{error}"
+    );
 }

@@ -7,6 +7,7 @@ use openidconnect::url::Url;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{SPENT, SsoTarget, sso_error};
+use crate::aws::call_error::CallError;
 use crate::aws::sdk::Timeouts;
 use crate::aws::sso_device::{
     ClientRegistration, DEFAULT_SCOPE, SsoError, SsoOidcClient, SsoToken,
@@ -83,11 +84,11 @@ impl Session {
             .await
             .map_err(fail)?;
         let bad_uri = |field: &str| {
-            fail(SsoError::BadResponse {
+            fail(SsoError::Call(CallError::BadResponse {
                 service: "IAM Identity Center OIDC",
                 operation: "StartDeviceAuthorization",
                 detail: format!("{field} is not a URL"),
-            })
+            }))
         };
         let verification_uri =
             Url::parse(&authorization.verification_uri).map_err(|_| bad_uri("verificationUri"))?;
