@@ -44,7 +44,11 @@ fn first_frame(bencher: divan::Bencher, count: usize) {
     let text = generated_config(count);
     bencher.bench(|| {
         let config = runas::config::parse(Path::new("/bench/config"), &text);
-        let mut app = App::new(config.path.clone(), rows_from_config(&config), Vec::new());
+        let mut app = App::new(
+            config.path.clone(),
+            rows_from_config(&config, None, chrono::Utc::now()),
+            Vec::new(),
+        );
         app.resize(120, 40);
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
         terminal

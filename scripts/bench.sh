@@ -1,45 +1,74 @@
 #!/usr/bin/env bash
-# Benchmarks that are not part of CI (numbers go to README): cached `runas credential-process`
-# against the AWS CLI v2 asking for the same profile's credentials, and `runas list --json` at
-# growing profile counts. Starts its own loopback peers and stops them at the end.
+# Benchmarks that are not part of CI (numbers go to README's Performance section). One run
+# prints one markdown table, medians and ratios side by side with the goals:
+#   - cached `runas credential-process` against the AWS CLI v2 asking for the same profile's
+#     credentials (`aws configure export-credentials`), and both peak RSS;
+#   - `runas list --json` at 100 / 1,000 / 10,000 profiles (hyperfine wall time, plus
+#     callgrind instruction counts when valgrind is there: stable on a loaded machine);
+#   - the TUI at 1,000 profiles (scripts/tui-bench.sh): first frame, idle CPU, peak RSS;
+#   - a cold `runas login` against the local peers, split into IdP, STS and runas's own time
+#     through a timing proxy (scripts/bench-proxy.py), and the peers' request counts.
+# Starts its own loopback peers and stops them at the end. Takes a few minutes.
 #
-#   scripts/bench.sh            needs tests/peers installed (scripts/test.sh does it), hyperfine
-#                               and /usr/bin/aws (apt-get install hyperfine awscli)
+#   scripts/bench.sh            needs tests/peers installed (scripts/test.sh does it), hyperfine,
+#                               tmux, /usr/bin/time and /usr/bin/aws
+#                               (apt-get install hyperfine tmux time awscli; valgrind optional)
+#   BENCH_ONLY=login            only the cold-login rows (about 30 s)
+#   RUNAS_BIN=PATH              measure this binary instead of building the release one
+#   LIST_CSV=FILE               also write `profiles,median_ms,instructions` for scripts/plot-list.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-command -v hyperfine >/dev/null || { echo "bench.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+need() { command -v "$1" >/dev/null || { echo "bench.sh: needs $1 (apt-get install $2)" >&2; exit 2; }; }
+need hyperfine hyperfine
+need tmux tmux
 AWS=${AWS_CLI:-/usr/bin/aws}
 [ -x "$AWS" ] || { echo "bench.sh: needs the AWS CLI v2 at $AWS (apt-get install awscli)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 tests/peers/install.sh >/dev/null
-cargo build --release --quiet
-RUNAS=$ROOT/target/release/runas
+if [ -n "${RUNAS_BIN:-}" ]; then
+  RUNAS=$(realpath "$RUNAS_BIN")
+else
+  cargo build --release --quiet
+  TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  RUNAS=$TARGET/release/runas
+fi
 
 WORK=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
+ROWS=$WORK/rows.md
+row() { echo "| $1 | $2 | $3 |" >>"$ROWS"; }
+progress() { echo "bench.sh: $*" >&2; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-IDP_PORT=$(free_port); AWS_PORT=$(free_port); CB_PORT=$(free_port)
+IDP_PORT=$(free_port); AWS_PORT=$(free_port); CB_PORT=$(free_port); PROXY_PORT=$(free_port)
 (cd tests/peers/idp && PEER_IGNORE_STDIN=1 IDP_PORT=$IDP_PORT IDP_AUTO_LOGIN=alice IDP_JWKS=$WORK/jwks.json \
   exec node server.mjs >"$WORK/idp.log" 2>&1) & pids+=($!)
 (PEER_IGNORE_STDIN=1 exec tests/peers/venv/bin/python tests/peers/aws_peer.py -H 127.0.0.1 -p "$AWS_PORT" \
   >"$WORK/aws.log" 2>&1) & pids+=($!)
-for _ in $(seq 200); do
+(exec python3 scripts/bench-proxy.py --port "$PROXY_PORT" --default-port "$AWS_PORT" --log "$WORK/proxy.jsonl" \
+  >"$WORK/proxy.log" 2>&1) & pids+=($!)
+for _ in $(seq 300); do
   curl -sf -o /dev/null "http://127.0.0.1:$IDP_PORT/.well-known/openid-configuration" &&
-    curl -sf -o /dev/null "http://127.0.0.1:$AWS_PORT/moto-api/" && break
+    curl -sf -o /dev/null "http://127.0.0.1:$AWS_PORT/moto-api/" &&
+    curl -s -o /dev/null "http://127.0.0.1:$PROXY_PORT/" && break
   sleep 0.1
 done
+# The readiness probes above count as IdP requests; the login numbers are deltas anyway.
 
-cat >"$WORK/browser.sh" <<'SH'
+# The browser stand-in: follows the IdP's redirects (auto-login mode) with a cookie jar, then
+# calls runas's callback. It notes when it ran, so its time is not charged to runas.
+cat >"$WORK/browser.sh" <<SH
 #!/bin/sh
-# Follows the IdP's redirects (auto-login mode) with a cookie jar, then calls the callback.
-url=$1; jar=$(mktemp)
+echo "\$(date +%s%N)" >>"$WORK/browser.times"
+url=\$1; jar=\$(mktemp)
 for _ in 1 2 3 4 5 6 7 8 9 10; do
-  next=$(curl -s -o /dev/null -b "$jar" -c "$jar" -w '%{redirect_url}' "$url")
-  [ -n "$next" ] || break
-  url=$next
-  case $url in *"/callback?"*) curl -s -o /dev/null "$url"; exit 0 ;; esac
+  next=\$(curl -s -o /dev/null -b "\$jar" -c "\$jar" -w '%{redirect_url}' "\$url")
+  [ -n "\$next" ] || break
+  url=\$next
+  case \$url in *"/callback?"*) curl -s -o /dev/null "\$url"; rm -f "\$jar"; echo "\$(date +%s%N)" >>"$WORK/browser.times"; exit 0 ;; esac
 done
 exit 1
 SH
@@ -60,24 +89,94 @@ region = us-east-1
 CFG
 export AWS_CONFIG_FILE=$WORK/config AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
   RUNAS_CACHE_DIR=$WORK/cache BROWSER=$WORK/browser.sh AWS_ENDPOINT_URL_STS=http://127.0.0.1:$AWS_PORT
-unset AWS_PROFILE HTTP_PROXY HTTPS_PROXY http_proxy https_proxy
-"$RUNAS" login web 2>/dev/null
+unset AWS_PROFILE HTTP_PROXY HTTPS_PROXY http_proxy https_proxy NO_PROXY no_proxy ALL_PROXY all_proxy
 
-echo "## cached credentials: runas credential-process vs aws configure export-credentials"
-hyperfine -N --warmup 5 --runs 50 --export-json "$WORK/cp.json" \
-  -n "runas credential-process web" "$RUNAS credential-process web" \
-  -n "aws configure export-credentials --profile via-runas" \
-  "$AWS configure export-credentials --profile via-runas" >/dev/null
-python3 - "$WORK/cp.json" <<'PY'
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- cold login ------------------------------------------------------------------------------
+# runas's IdP calls (reqwest honours HTTP_PROXY) and the browser's curl calls (http_proxy) go
+# through the timing proxy; STS is reached through it as its endpoint. A fresh cache directory
+# per run makes every run cold; then one `login --force` on a warm cache shows what a second
+# login to the same issuer asks for.
+stats() { curl -s "http://127.0.0.1:$IDP_PORT/runas-peer/stats"; echo; curl -s "http://127.0.0.1:$AWS_PORT/runas-peer/stats"; echo; }
+login_run() { # $1 = label, $2 = cache dir, rest = runas login arguments
+  local label=$1 cache=$2; shift 2
+  stats >"$WORK/stats-$label.before"
+  : >"$WORK/proxy.jsonl"; : >"$WORK/browser.times"
+  local start end
+  start=$(date +%s%N)
+  HTTP_PROXY=http://127.0.0.1:$PROXY_PORT http_proxy=http://127.0.0.1:$PROXY_PORT \
+    AWS_ENDPOINT_URL_STS=http://127.0.0.1:$PROXY_PORT RUNAS_CACHE_DIR=$cache \
+    "$RUNAS" login "$@" web >/dev/null 2>"$WORK/login-$label.err" || {
+      echo "bench.sh: runas login failed:" >&2; cat "$WORK/login-$label.err" >&2; exit 1; }
+  end=$(date +%s%N)
+  stats >"$WORK/stats-$label.after"
+  python3 - "$WORK" "$label" "$start" "$end" "$IDP_PORT" "$AWS_PORT" "$CB_PORT" >>"$WORK/logins.jsonl" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-runas, aws = (x["median"] * 1000 for x in r)
-print(f"| runas credential-process (cached) | {runas:.2f} ms |")
-print(f"| aws configure export-credentials (same profile) | {aws:.1f} ms |")
-print(f"| ratio | {aws / runas:.0f}x |")
+work, label, start, end, idp, aws, cb = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
+entries = [json.loads(line) for line in open(f"{work}/proxy.jsonl")]
+times = [int(t) for t in open(f"{work}/browser.times").read().split()]
+def union(intervals):
+    total, reach = 0, None
+    for a, b in sorted(intervals):
+        if reach is None or a > reach:
+            total += b - a; reach = b
+        elif b > reach:
+            total += b - reach; reach = b
+    return total
+runas_idp = [(e["start"], e["end"]) for e in entries if e["port"] == idp and e["agent"] == "runas"]
+sts = [(e["start"], e["end"]) for e in entries if e["port"] == aws]
+browser = [(times[0], times[-1])] if len(times) >= 2 else []
+# From the token endpoint's answer to the STS request: checking the ID token, caching it and
+# building the STS client, all runas's own time.
+token_end = max((e["end"] for e in entries if e["port"] == idp and e["agent"] == "runas" and e["path"] == "/token"), default=None)
+sts_start = min((a for a, _ in sts), default=None)
+ms = lambda ns: ns / 1e6
+waiting = union(runas_idp + sts + browser)
+before = [json.loads(l) for l in open(f"{work}/stats-{label}.before")]
+after = [json.loads(l) for l in open(f"{work}/stats-{label}.after")]
+delta = lambda i: {k: v - before[i].get(k, 0) for k, v in after[i].items() if v != before[i].get(k, 0)}
+print(json.dumps({
+    "label": label, "total": ms(end - start), "idp": ms(union(runas_idp)), "sts": ms(union(sts)),
+    "browser": ms(union(browser)), "own": ms(end - start - waiting),
+    "token_to_sts": ms(sts_start - token_end) if token_end and sts_start else None,
+    "idp_requests": delta(0), "aws_requests": delta(1),
+    "runas_idp_paths": [f'{e["method"]} {e["path"]}' for e in entries if e["port"] == idp and e["agent"] == "runas"],
+}))
+PY
+}
+progress "cold logins"
+for i in 1 2 3 4 5; do login_run "cold$i" "$WORK/cold-cache-$i"; done
+login_run warm "$WORK/cold-cache-5" --force
+
+if [ "${BENCH_ONLY:-}" != login ]; then
+# The cached profile for credential-process comes from the last cold login.
+export RUNAS_CACHE_DIR=$WORK/cold-cache-5
+"$RUNAS" credential-process web >/dev/null
+
+# --- cached credential-process vs AWS CLI ---------------------------------------------------
+progress "credential-process vs aws configure export-credentials"
+hyperfine -N --warmup 5 --runs 50 --export-json "$WORK/cp.json" \
+  -n runas "$RUNAS credential-process web" \
+  -n aws "$AWS configure export-credentials --profile via-runas" >/dev/null
+rss() { /usr/bin/time -v -o "$WORK/rss.txt" "$@" >/dev/null && awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/rss.txt"; }
+CP_RSS=$(rss "$RUNAS" credential-process web)
+AWS_RSS=$(rss "$AWS" configure export-credentials --profile via-runas)
+python3 - "$WORK/cp.json" "$CP_RSS" "$AWS_RSS" >>"$ROWS" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+runas, aws = r["runas"]["median"] * 1000, r["aws"]["median"] * 1000
+cp_rss, aws_rss = int(sys.argv[2]) / 1024, int(sys.argv[3]) / 1024
+ok = lambda c: "yes" if c else "**no**"
+print(f"| `runas credential-process` (cached) | {runas:.2f} ms | ≤ 3 ms: {ok(runas <= 3)} |")
+print(f"| `aws configure export-credentials`, same profile | {aws:.0f} ms | |")
+print(f"| ratio | {aws / runas:.0f}× faster | ≥ 100×: {ok(aws / runas >= 100)} |")
+print(f"| peak RSS, runas / aws | {cp_rss:.1f} MiB / {aws_rss:.0f} MiB | |")
 PY
 
-echo "## runas list --json by profile count"
+# --- list --json by profile count --------------------------------------------------------
+progress "runas list --json at 100 / 1,000 / 10,000 profiles"
+: >"$WORK/list.csv"
 for n in 100 1000 10000; do
   python3 - "$n" "$WORK/list-$n" <<'PY'
 import sys
@@ -88,6 +187,77 @@ with open(path, "w") as f:
                 f"web_identity_client_id = client{i}\nweb_identity_callback_uri = http://127.0.0.1:8090/callback\n"
                 f"role_arn = arn:aws:iam::123456789012:role/r{i}\nregion = eu-west-1\n\n")
 PY
-  hyperfine -N --warmup 3 --runs 20 --export-json "$WORK/list-$n.json" "$RUNAS --config $WORK/list-$n list --json" >/dev/null
-  python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f'| {sys.argv[2]} profiles | {r[\"median\"]*1000:.1f} ms |')" "$WORK/list-$n.json" "$n"
+  hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/list-$n.json" "$RUNAS --config $WORK/list-$n list --json" >/dev/null
+  instructions=""
+  if command -v valgrind >/dev/null; then
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$RUNAS" --config "$WORK/list-$n" list --json \
+      >/dev/null 2>"$WORK/cg-$n.log"
+    instructions=$(awk '/Collected/ {print $4}' "$WORK/cg-$n.log")
+  fi
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f'{sys.argv[2]},{r[\"median\"]*1000:.2f},{sys.argv[3]},{min(r[\"times\"])*1000:.2f},{(r[\"user\"]+r[\"system\"])*1000:.2f}')" \
+    "$WORK/list-$n.json" "$n" "$instructions" >>"$WORK/list.csv"
 done
+python3 - "$WORK/list.csv" >>"$ROWS" <<'PY'
+import sys
+rows = [line.strip().split(",") for line in open(sys.argv[1])]
+for n, ms, ins, fastest, cpu in rows:
+    goal = f"≤ 100 ms: {'yes' if float(ms) <= 100 else '**no**'}" if n == "10000" else ""
+    extra = f"; {int(ins) / 1e6:.0f} M instructions" if ins else ""
+    print(f"| `runas list --json`, {int(n):,} profiles | {float(ms):.1f} ms (fastest {float(fastest):.1f} ms; "
+          f"CPU {float(cpu):.1f} ms{extra}) | {goal} |")
+(n1, ms1, i1, *_), (n2, ms2, i2, *_), (n3, ms3, i3, *_) = rows
+# Linear growth means the same cost per added profile at every size; a fixed start-up cost
+# makes the plain ratio of totals look better than linear.
+per = lambda a_n, a, b_n, b: (float(b) - float(a)) / (int(b_n) - int(a_n))
+time_per = f"{per(n1, ms1, n2, ms2) * 1000:.1f} / {per(n2, ms2, n3, ms3) * 1000:.1f} µs"
+ins_per = f"; {per(n1, i1, n2, i2) / 1000:.1f}k / {per(n2, i2, n3, i3) / 1000:.1f}k instructions" if i1 and i3 else ""
+print(f"| cost per added profile, 100 → 1,000 / 1,000 → 10,000 | {time_per}{ins_per} | linear: equal |")
+PY
+[ -n "${LIST_CSV:-}" ] && cp "$WORK/list.csv" "$LIST_CSV"
+
+# --- TUI ----------------------------------------------------------------------------------
+progress "TUI at 1,000 profiles (about 45 s)"
+scripts/tui-bench.sh "$RUNAS" >"$WORK/tui.txt"
+python3 - "$WORK/tui.txt" >>"$ROWS" <<'PY'
+import sys
+v = dict(line.strip().split("=", 1) for line in open(sys.argv[1]) if "=" in line)
+ff, cpu, rss = float(v["first_frame_ms"]), float(v["idle_cpu_pct"]), int(v["peak_rss_kib"]) / 1024
+ok = lambda c: "yes" if c else "**no**"
+print(f"| TUI first frame, 1,000 profiles (launch → visible in tmux; runs: {v['first_frame_ms_runs']}) | {ff:.0f} ms | ≤ 50 ms: {ok(ff <= 50)} |")
+print(f"| TUI idle CPU over {v['idle_seconds']} s | {cpu:.2f} % | < 1 %: {ok(cpu < 1)} |")
+print(f"| TUI peak RSS, 1,000 profiles | {rss:.1f} MiB | < 30 MiB: {ok(rss < 30)} |")
+PY
+
+fi
+
+# --- login rows ---------------------------------------------------------------------------
+python3 - "$WORK/logins.jsonl" >>"$ROWS" <<'PY'
+import json, statistics, sys
+runs = [json.loads(line) for line in open(sys.argv[1])]
+cold = [r for r in runs if r["label"].startswith("cold")]
+warm = [r for r in runs if r["label"] == "warm"][0]
+med = lambda key: statistics.median(r[key] for r in cold)
+def counts(r):
+    idp = r["idp_requests"]
+    pick = lambda test: sum(v for k, v in idp.items() if test(k.split(" ", 1)[1]))
+    sts = sum(v for k, v in r["aws_requests"].items() if k.startswith("sts:"))
+    browser = pick(lambda path: path.startswith("/auth/") or path.startswith("/interaction/"))
+    return (f"discovery {pick(lambda p: p.endswith('openid-configuration'))}, JWKS {pick(lambda p: p == '/jwks')}, "
+            f"authorize {pick(lambda p: p == '/auth')} (+{browser} browser steps of the IdP's login), "
+            f"token {pick(lambda p: p == '/token')}, STS {sts}")
+print(f"| cold `runas login` ({len(cold)} runs), wall | {med('total'):.0f} ms | |")
+print(f"| … IdP (runas's requests) / STS / browser stand-in | {med('idp'):.0f} / {med('sts'):.0f} / {med('browser'):.0f} ms | |")
+print(f"| … runas's own time (wall − the above) | {med('own'):.0f} ms | |")
+print(f"| … of which token answer → STS request | {med('token_to_sts'):.1f} ms | |")
+print(f"| requests, first login to an issuer | {counts(cold[0])} | |")
+print(f"| requests, second login to the same issuer (`login --force`) | {counts(warm)} | 1 token + 1 STS |")
+print(f"| second login (new process, cached discovery and JWKS): wall / IdP (runas's requests) | {warm['total']:.0f} / {warm['idp']:.0f} ms | |")
+PY
+
+# --- the table ----------------------------------------------------------------------------
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+echo "Machine: $(nproc) cores, $cpu, Linux $(uname -r); load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo
+echo "| what | median | goal |"
+echo "|---|---|---|"
+cat "$ROWS"

@@ -57,10 +57,10 @@ phase "testing"
 if [[ $(uname -s) == Linux && ${RUNAS_TEST_NO_NETNS:-} != 1 ]] &&
   unshare -rn sh -c 'ip link set lo up' 2>/dev/null; then
   echo "tests run in a network namespace with only loopback" >&2
-  unshare -rn sh -c 'ip link set lo up && exec "$@"' sh cargo test --offline ${args[@]+"${args[@]}"}
+  unshare -rn sh -c 'ip link set lo up && exec "$@"' sh cargo test --offline --no-fail-fast ${args[@]+"${args[@]}"}
 else
   echo "WARNING: no loopback-only network namespace here (not Linux, unshare not allowed," \
     "or RUNAS_TEST_NO_NETNS=1): the tests run with the normal network" >&2
-  cargo test --offline ${args[@]+"${args[@]}"}
+  cargo test --offline --no-fail-fast ${args[@]+"${args[@]}"}
 fi
 phase "done"

@@ -11,6 +11,7 @@ pub mod config;
 pub mod creds;
 pub mod http;
 pub mod idp;
+pub mod jwt;
 pub mod session;
 pub mod shell;
 pub mod tui;

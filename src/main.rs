@@ -6,13 +6,25 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+const SECRET_BEARING_TRACE_TARGETS: [&str; 2] = [
+    "aws_smithy_runtime::client::orchestrator=debug",
+    "aws_sigv4=debug",
+];
+
 fn main() -> ExitCode {
     let cli = runas::cli::Cli::parse();
     // Logs go to stderr, off unless RUST_LOG asks: stdout is reserved for requested output.
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));
+    // The AWS SDK logs whole signed requests at TRACE (headers such as x-amz-security-token,
+    // canonical requests): capped at DEBUG whatever RUST_LOG asks, so a session token never
+    // reaches a log.
+    for directive in SECRET_BEARING_TRACE_TARGETS {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     match runas::cli::run(cli) {

@@ -88,7 +88,7 @@ fn bad_duration() {
 fn duration_out_of_range() {
     assert_eq!(
         single_error("duration_out_of_range.ini"),
-        "duration_out_of_range.ini:5: profile dev: credentials_duration = 13h is 46800 seconds; \
+        "duration_out_of_range.ini:5: profile dev: credentials_duration = \"13h\" is 46800 seconds; \
          AWS accepts 900 to 43200 (15 minutes to 12 hours)"
     );
 }

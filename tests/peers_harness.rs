@@ -1,81 +1,19 @@
 //! Proves the test harness and the STS client against the real peers: OIDC discovery and an
 //! authorization-code + PKCE login at the IdP, the ID token exchanged for role credentials at
-//! the strict AWS peer, refusals with real STS error codes, request counters, and peers that
-//! are gone once the harness is dropped.
+//! the strict AWS peer, refusals with real STS error codes, request counters, fault injection,
+//! and peers that are gone once the harness is dropped. The Identity Center operations of the
+//! AWS peer are proven in tests/peers_identity_center.rs.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{PUBLIC_CLIENT_ID, PeerOptions, Peers, scripted_login};
-use openidconnect::core::{CoreClient, CoreProviderMetadata};
-use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, IssuerUrl, OAuth2TokenResponse, RedirectUrl,
-    TokenResponse,
-};
+use common::{PUBLIC_CLIENT_ID, PeerOptions, Peers, REDIRECT_URI, log_in, log_in_with_expiry};
 use runas::aws::{StsClient, StsSettings};
 use runas::creds::Secret;
 
-const REDIRECT_URI: &str = "http://127.0.0.1:8090/callback";
 /// Registered through `IDP_EXTRA_REDIRECT_URIS`; the confidential client needs exact matches.
 const EXTRA_REDIRECT_URI: &str = "http://127.0.0.1:8123/extra/callback";
-
-/// Logs in as `client_id` (with `secret` for the confidential client) and returns the ID token.
-async fn log_in(peers: &Peers, client_id: &str, secret: Option<&str>) -> Secret {
-    log_in_with_expiry(peers, client_id, secret, REDIRECT_URI)
-        .await
-        .0
-}
-
-/// [`log_in`], also returning the ID token's `exp`.
-async fn log_in_with_expiry(
-    peers: &Peers,
-    client_id: &str,
-    secret: Option<&str>,
-    redirect_uri: &str,
-) -> (Secret, chrono::DateTime<chrono::Utc>) {
-    let http = runas::http::idp_client(Duration::from_secs(10)).unwrap();
-    let issuer = IssuerUrl::new(peers.issuer()).unwrap();
-    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
-        .await
-        .unwrap();
-    assert_eq!(metadata.issuer().as_str(), peers.issuer());
-
-    // Expiry is judged as of the login's start: a 1 s token may be a few ms from its `exp`
-    // (whole seconds) by the time it is checked, which must not fail the login itself.
-    let login_started = chrono::Utc::now();
-    let login = scripted_login(&peers.issuer(), client_id, redirect_uri).await;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(client_id.to_owned()),
-        secret.map(|s| ClientSecret::new(s.to_owned())),
-    )
-    .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned()).unwrap());
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(login.code))
-        .unwrap()
-        .set_pkce_verifier(login.pkce_verifier)
-        .request_async(&http)
-        .await
-        .unwrap();
-    assert!(
-        tokens.refresh_token().is_some(),
-        "offline_access with prompt=consent gives one"
-    );
-    let id_token = tokens
-        .id_token()
-        .expect("an id_token in the token response");
-    let verifier = client
-        .id_token_verifier()
-        .set_time_fn(move || login_started);
-    let claims = id_token.claims(&verifier, &login.nonce).unwrap();
-    assert_eq!(claims.subject().as_str(), "alice");
-    assert_eq!(
-        claims.email().map(|e| e.as_str()),
-        Some("alice@example.test")
-    );
-    (Secret::new(id_token.to_string()), claims.expiration())
-}
 
 fn sts_for(peers: &Peers) -> StsClient {
     StsClient::new(&StsSettings::new("us-east-1", peers.aws_endpoint()))
@@ -241,4 +179,32 @@ async fn an_expired_id_token_is_refused_with_expired_token_exception() {
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("ExpiredTokenException"), "{error}");
+}
+
+#[tokio::test]
+async fn injected_faults_answer_the_next_calls_in_sts_format_then_calls_proceed() {
+    let peers = Peers::start(PeerOptions::default().auto_login("alice").strict_sts());
+    let role_arn = peers.create_role("runas-web", Duration::from_secs(3600));
+    let id_token = log_in(&peers, PUBLIC_CLIENT_ID, None).await;
+    // Codes no SDK retries, so each queued fault answers exactly one call of ours.
+    peers.inject_aws_faults(
+        "sts:AssumeRoleWithWebIdentity",
+        &[(400, "IDPRejectedClaim"), (403, "AccessDenied")],
+    );
+    let sts = sts_for(&peers);
+    let assume = || sts.assume_role_with_web_identity(&role_arn, "s", &id_token, None);
+
+    let first = assume().await.unwrap_err();
+    assert_eq!(first.code(), Some("IDPRejectedClaim"), "{first}");
+    let second = assume().await.unwrap_err();
+    assert_eq!(second.code(), Some("AccessDenied"), "{second}");
+    let third = assume().await.unwrap();
+    assert!(third.credentials.access_key_id.starts_with("ASIA"));
+
+    let aws_stats = peers.aws_stats();
+    assert_eq!(
+        aws_stats.get("sts:AssumeRoleWithWebIdentity"),
+        Some(&3),
+        "{aws_stats:?}"
+    );
 }

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::{PUBLIC_CLIENT_ID, PeerOptions, Peers};
 
 const DEADLINE: Duration = Duration::from_secs(60);
-const TMUX: &str = "/usr/bin/tmux";
 const AWS_CLI: &str = "/usr/bin/aws";
 
 fn tui_binary() -> PathBuf {
@@ -50,74 +50,9 @@ fn wait_for<T>(
     }
 }
 
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: PathBuf,
-}
-
-impl Tmux {
-    fn start(dir: &Path, script: &Path) -> Tmux {
-        let tmux = Tmux {
-            socket: dir.join("tmux.sock"),
-        };
-        let status = tmux
-            .command()
-            .args([
-                "new-session",
-                "-d",
-                "-x",
-                "100",
-                "-y",
-                "30",
-                "-s",
-                "e2e",
-                "sh",
-            ])
-            .arg(script)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        tmux
-    }
-
-    fn command(&self) -> Command {
-        let mut command = Command::new(TMUX);
-        command.arg("-S").arg(&self.socket).env_remove("TMUX");
-        command
-    }
-
-    fn screen(&self) -> String {
-        let output = self
-            .command()
-            .args(["capture-pane", "-p", "-t", "e2e"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = self
-            .command()
-            .args(["send-keys", "-t", "e2e"])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn wait_screen(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
-        wait_for(
-            what,
-            || Some(self.screen()).filter(|screen| check(screen)),
-            || self.screen(),
-        )
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.command().arg("kill-server").status();
-    }
+/// Waits (up to [`DEADLINE`]) until the TUI's screen satisfies `check`.
+fn wait_screen(tmux: &Tmux, what: &str, check: impl Fn(&str) -> bool) -> String {
+    tmux.wait_screen(what, DEADLINE, check, String::new)
 }
 
 /// Peers, a config with two profiles of one IdP app, and the script that runs the TUI in tmux.
@@ -237,15 +172,15 @@ fn has_countdown(line: &str) -> bool {
 
 /// Moves to the second profile and logs in there; returns once its countdown shows.
 fn log_in_to_second(tmux: &Tmux) {
-    tmux.wait_screen("the list with the cache read", |screen| {
+    wait_screen(tmux, "the list with the cache read", |screen| {
         line_of(screen, "e2e-second").is_some_and(|line| line.contains("never logged in"))
     });
     tmux.keys(&["j"]);
-    tmux.wait_screen("the second profile selected", |screen| {
+    wait_screen(tmux, "the second profile selected", |screen| {
         screen.contains("e2e-second · web_identity")
     });
     tmux.keys(&["Enter"]);
-    tmux.wait_screen("a countdown on the second profile", |screen| {
+    wait_screen(tmux, "a countdown on the second profile", |screen| {
         line_of(screen, "e2e-second").is_some_and(has_countdown)
     });
 }
@@ -258,12 +193,13 @@ fn enter_logs_in_and_e_prints_exports_the_aws_cli_accepts() {
     log_in_to_second(&tmux);
     // The first profile shares the IdP app: its ID token is now cached too.
     tmux.keys(&["k"]);
-    tmux.wait_screen(
+    wait_screen(
+        &tmux,
         "the first profile's detail with the shared login",
         |screen| screen.contains("e2e-first · web_identity") && screen.contains("refresh token"),
     );
     tmux.keys(&["j"]);
-    tmux.wait_screen("the second profile selected again", |screen| {
+    wait_screen(&tmux, "the second profile selected again", |screen| {
         screen.contains("e2e-second · web_identity")
     });
     tmux.keys(&["e"]);
@@ -306,12 +242,19 @@ fn enter_logs_in_and_e_prints_exports_the_aws_cli_accepts() {
 #[test]
 fn s_opens_a_shell_with_the_credentials_and_the_tui_comes_back() {
     let setup = Setup::new();
-    let tmux = Tmux::start(setup.dir.path(), &setup.script(None));
+    // runas's stdout is a file, as it is a pipe under `eval "$(runas)"`: the shell must still
+    // talk to the terminal, or what it prints would be captured and evaluated.
+    let out = setup.path("stdout");
+    let tmux = Tmux::start(setup.dir.path(), &setup.script(Some(&out)));
     log_in_to_second(&tmux);
     tmux.keys(&["s"]);
     // The alternate screen is left: the list is gone once the shell has the terminal.
-    tmux.wait_screen("the shell", |screen| !screen.contains("Profiles ("));
+    wait_screen(&tmux, "the shell", |screen| !screen.contains("Profiles ("));
     let seen = setup.path("seen-key");
+    tmux.keys(&["echo shell-says-$((6*7))", "Enter"]);
+    wait_screen(&tmux, "the shell's output on the terminal", |screen| {
+        screen.contains("shell-says-42")
+    });
     tmux.keys(&[
         &format!(
             "echo \"$AWS_ACCESS_KEY_ID $RUNAS_PROFILE\" > '{}'",
@@ -348,4 +291,9 @@ fn s_opens_a_shell_with_the_credentials_and_the_tui_comes_back() {
     );
     tmux.keys(&["q"]);
     assert_eq!(setup.wait_exit(&tmux).trim(), "0");
+    let captured = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        !captured.contains("shell-says"),
+        "the shell wrote into runas's stdout: {captured:?}"
+    );
 }

@@ -11,6 +11,14 @@ impl StsError {
                 StsError::Unreachable { .. } | StsError::Timeout { .. } => Some(
                     "check the STS endpoint (endpoint_url, AWS_ENDPOINT_URL_STS, region) and the network",
                 ),
+                StsError::GaveUp { code, .. } if super::sts::is_throttling(code) => Some(
+                    "STS is limiting how fast this account calls it: wait a minute and try again; \
+                     if it keeps happening, look for scripts or tools calling STS in a loop",
+                ),
+                StsError::GaveUp { .. } => Some(
+                    "STS had trouble on its side: try again in a moment; if it persists, check \
+                     the AWS Health Dashboard for STS in this region",
+                ),
                 _ => None,
             };
         };
@@ -45,7 +53,8 @@ impl StsError {
             "ValidationError"
                 if message.contains("DurationSeconds") || message.contains("durationSeconds") =>
             {
-                "duration_seconds is outside what the role allows: lower it, or raise the role's \
+                "duration_seconds is outside what the role allows (runas asks for exactly that \
+                 and never shortens it behind your back): lower it, or raise the role's \
                  MaxSessionDuration (chained roles are capped at one hour)"
             }
             _ => return None,
@@ -96,5 +105,27 @@ mod tests {
         );
         assert_eq!(refusal("ValidationError", "something else").advice(), None);
         assert_eq!(refusal("Throttling", "").advice(), None);
+    }
+
+    #[test]
+    fn retried_failures_say_how_often_and_whether_sts_throttled() {
+        let gave_up = |code: &str| StsError::GaveUp {
+            operation: "AssumeRoleWithWebIdentity",
+            code: code.into(),
+            message: "Rate exceeded".into(),
+        };
+        let throttled = gave_up("Throttling");
+        assert_eq!(
+            throttled.to_string(),
+            "STS throttled AssumeRoleWithWebIdentity on all 3 attempts: Throttling: Rate exceeded"
+        );
+        assert!(throttled.advice().unwrap().contains("wait a minute"));
+        assert_eq!(throttled.code(), Some("Throttling"));
+        let failing = gave_up("InternalFailure");
+        assert!(
+            failing.to_string().starts_with("STS kept failing"),
+            "{failing}"
+        );
+        assert!(failing.advice().unwrap().contains("on its side"));
     }
 }

@@ -1,5 +1,5 @@
-//! What every AWS SDK client of runas shares: one rustls/ring HTTP client and bounded
-//! timeouts. The SDK crates are built without their default HTTPS client (DESIGN §11), so a
+//! What every AWS SDK client of runas shares: one rustls/ring HTTP client, bounded timeouts
+//! and a fixed endpoint. The SDK crates are built without their default HTTPS client (DESIGN §11), so a
 //! client configured without [`http_client`] would fail only when it first sends; every client
 //! constructor in `aws/` takes these from here.
 
@@ -8,8 +8,10 @@ use std::time::Duration;
 // The smithy types are the same for every SDK crate; the STS crate's re-exports save two direct
 // dependencies.
 use aws_sdk_sts::config::SharedHttpClient;
+use aws_sdk_sts::config::endpoint::{Endpoint, EndpointFuture, SharedEndpointResolver};
 use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::endpoint::{EndpointResolverParams, ResolveEndpoint};
 
 /// Bounds on one AWS call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,4 +50,26 @@ pub fn http_client() -> SharedHttpClient {
             tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https()
+}
+
+/// Every request to `url`: runas resolves the endpoint itself ([`super::endpoint`]), so the
+/// SDK's rule set would only repeat that answer. The SDK crates share this trait (it lives in
+/// aws-smithy-runtime-api), so one type serves every client. The rule sets give exactly this for
+/// a custom endpoint too (no signing overrides), so signing is unchanged.
+#[derive(Debug, Clone)]
+struct FixedEndpoint {
+    url: String,
+}
+
+impl ResolveEndpoint for FixedEndpoint {
+    fn resolve_endpoint<'a>(&'a self, _params: &'a EndpointResolverParams) -> EndpointFuture<'a> {
+        EndpointFuture::ready(Ok(Endpoint::builder().url(self.url.clone()).build()))
+    }
+}
+
+/// The resolver for a client whose endpoint `url` is already resolved.
+pub fn fixed_endpoint(url: &str) -> SharedEndpointResolver {
+    SharedEndpointResolver::new(FixedEndpoint {
+        url: url.to_owned(),
+    })
 }

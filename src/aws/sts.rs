@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use aws_sdk_sts::config::http::HttpResponse;
+use aws_sdk_sts::config::retry::RetryConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
@@ -63,6 +65,13 @@ pub enum StsError {
         code: String,
         message: String,
     },
+    /// STS answered with an error the SDK retries (throttling, 5xx) on all [`MAX_ATTEMPTS`].
+    #[error("{}", gave_up_message(.operation, .code, .message))]
+    GaveUp {
+        operation: &'static str,
+        code: String,
+        message: String,
+    },
     #[error("STS {operation} timed out ({endpoint})")]
     Timeout {
         operation: &'static str,
@@ -88,10 +97,41 @@ impl StsError {
     /// The STS error code, when STS itself refused.
     pub fn code(&self) -> Option<&str> {
         match self {
-            StsError::Service { code, .. } => Some(code),
+            StsError::Service { code, .. } | StsError::GaveUp { code, .. } => Some(code),
             _ => None,
         }
     }
+}
+
+/// Tries per STS call, retries included: the SDK's standard mode (exponential backoff from 1 s
+/// with full jitter) for throttling, 5xx answers and dropped connections, never for a refusal.
+/// Written out rather than inherited so README's promise cannot drift with an SDK upgrade.
+/// Three rides out a brief throttle or a blip at STS while a person waits seconds, not a
+/// minute; more would only add load to an account that is already being throttled.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// The error codes the SDK's standard retry treats as throttling (`aws-runtime`'s list, the
+/// ones STS and its peers use).
+const THROTTLING_CODES: [&str; 6] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+];
+
+pub(super) fn is_throttling(code: &str) -> bool {
+    THROTTLING_CODES.contains(&code)
+}
+
+fn gave_up_message(operation: &str, code: &str, message: &str) -> String {
+    let what = if is_throttling(code) {
+        "STS throttled"
+    } else {
+        "STS kept failing"
+    };
+    format!("{what} {operation} on all {MAX_ATTEMPTS} attempts: {code}: {message}")
 }
 
 /// An STS client for one region and endpoint. Cheap to clone.
@@ -107,13 +147,14 @@ impl StsClient {
     pub fn new(settings: &StsSettings) -> Self {
         // No credentials_provider: the SDK then sends the unsigned call as the model allows,
         // and nothing can reach for ~/.aws/credentials or IMDS behind runas's back.
-        let config = aws_sdk_sts::Config::builder()
+        let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .http_client(sdk::http_client())
             .region(Region::new(settings.region.clone()))
-            .endpoint_url(settings.endpoint_url.clone())
             .timeout_config(settings.timeouts.sdk_config())
-            .build();
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        config.set_endpoint_resolver(Some(sdk::fixed_endpoint(&settings.endpoint_url)));
+        let config = config.build();
         StsClient {
             client: aws_sdk_sts::Client::from_conf(config),
             endpoint_url: settings.endpoint_url.clone(),
@@ -152,18 +193,32 @@ impl StsClient {
         })
     }
 
-    pub(super) fn translate<E, R>(&self, operation: &'static str, error: SdkError<E, R>) -> StsError
+    pub(super) fn translate<E>(
+        &self,
+        operation: &'static str,
+        error: SdkError<E, HttpResponse>,
+    ) -> StsError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         match &error {
             SdkError::ServiceError(context) => {
                 let refusal = context.err();
-                StsError::Service {
-                    operation,
-                    code: refusal.code().unwrap_or("Unknown").to_owned(),
-                    message: refusal.message().unwrap_or_default().to_owned(),
+                let code = refusal.code().unwrap_or("Unknown").to_owned();
+                let message = refusal.message().unwrap_or_default().to_owned();
+                // What the SDK retries is what reaches here only once every attempt failed.
+                if is_throttling(&code) || context.raw().status().is_server_error() {
+                    StsError::GaveUp {
+                        operation,
+                        code,
+                        message,
+                    }
+                } else {
+                    StsError::Service {
+                        operation,
+                        code,
+                        message,
+                    }
                 }
             }
             SdkError::TimeoutError(_) => StsError::Timeout {
@@ -174,10 +229,13 @@ impl StsClient {
                 operation,
                 endpoint: self.endpoint_url.clone(),
             },
-            SdkError::DispatchFailure(_) => StsError::Unreachable {
+            SdkError::DispatchFailure(failure) => StsError::Unreachable {
                 operation,
                 endpoint: self.endpoint_url.clone(),
-                detail: DisplayErrorContext(&error).to_string(),
+                detail: failure.as_connector_error().map_or_else(
+                    || "the connection failed".to_owned(),
+                    super::call_error::connection_failure,
+                ),
             },
             // Construction failures and unparseable answers: the SDK's text names what was
             // wrong but never echoes request parameters such as the token.
@@ -276,6 +334,12 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, StsError::Unreachable { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "cannot reach STS at {endpoint} for AssumeRoleWithWebIdentity: connection refused"
+            )
+        );
         let shown = format!("{error} {error:?}");
         assert!(shown.contains(&endpoint), "{shown}");
         assert!(!shown.contains("must-not-leak"), "{shown}");

@@ -13,7 +13,8 @@ use openidconnect::url::Url;
 use serde::{Deserialize, Serialize};
 
 use super::{CacheError, fs};
-use crate::idp::{Detection, without_secrets};
+use crate::config::{ProviderKind, WebIdentity};
+use crate::idp::{self, Detection, without_secrets};
 
 pub const FILE_NAME: &str = "detect.json";
 /// Bumped when the layout changes; other versions are ignored, not misread.
@@ -39,6 +40,44 @@ struct FileIn {
     version: u32,
     #[serde(default)]
     entries: BTreeMap<String, serde_json::Value>,
+}
+
+/// What is known about a profile's identity provider without any request: the config key or
+/// hostname rule, else a cached probe; the issuer a cached discovery confirmed. Shared by
+/// `runas list` and the TUI so both show the same provider.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownProvider {
+    pub provider: Option<ProviderKind>,
+    /// How the provider was decided: the config key, the hostname rule, or a cached probe.
+    pub provider_source: Option<String>,
+    pub issuer: Option<String>,
+}
+
+impl KnownProvider {
+    pub fn of(web: &WebIdentity, cache: Option<&DetectionCache>, now: DateTime<Utc>) -> Self {
+        let mut known = KnownProvider::default();
+        if let Some((kind, method)) = idp::detect_offline(&web.auth_url, web.provider) {
+            known.provider = Some(kind);
+            known.provider_source = Some(method.to_string());
+            known.issuer = Some(idp::issuer_text(&idp::normalize_issuer(
+                kind,
+                &web.auth_url,
+            )));
+        }
+        let cached = cache.and_then(|cache| cache.get(&web.auth_url, now));
+        if let Some(detection) = cached {
+            // A cached probe knows the provider; a cached discovery knows the real issuer. A
+            // cached answer that contradicts the config or the hostname rule is not shown.
+            if known.provider.is_none() || known.provider == Some(detection.provider) {
+                if known.provider.is_none() {
+                    known.provider = Some(detection.provider);
+                    known.provider_source = Some(format!("{} (cached)", detection.method));
+                }
+                known.issuer = Some(detection.issuer_exact.clone());
+            }
+        }
+        known
+    }
 }
 
 #[derive(Debug)]

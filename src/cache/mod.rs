@@ -1,13 +1,16 @@
 //! runas's on-disk cache (DESIGN §7): where it lives ([`dir`]), the file primitives every
 //! cached thing is written with ([`fs`]: 0700 directory, 0600 files, atomic replace), and the
-//! caches built on them ([`detection`], and [`store`] for tokens and credentials).
+//! caches built on them ([`detection`], [`provider_metadata`] for discovery documents and key
+//! sets, and [`store`] for tokens and credentials).
 //!
 //! The cache owns files under its directory only; it never reads or writes the user's AWS
 //! config and never talks to the network. The clock is always passed in, so freshness is
 //! testable.
 
+pub mod aws_sso_cache;
 pub mod detection;
 pub mod fs;
+pub mod provider_metadata;
 pub mod store;
 
 use std::ffi::OsString;

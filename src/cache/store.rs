@@ -2,7 +2,8 @@
 //! login serves every profile of the same IdP app; credentials are keyed by profile. Each
 //! entry is one JSON file written with [`super::fs::write_atomic`] (0600, atomic), and a
 //! per-key advisory lock ([`Store::lock`]) lets concurrent callers — twenty `credential_process`
-//! runs, or the TUI's tasks — share one refresh.
+//! runs, or the TUI's tasks — share one refresh. S3 Access Grants credentials are keyed by
+//! (profile, target, permission) in [`grants`].
 //!
 //! A file that cannot be decoded, names another key, or comes from another format version is
 //! treated as absent and replaced by the next write: the cache is a convenience, never a
@@ -69,6 +70,10 @@ pub struct CredentialEntry {
     pub role_arn: Option<String>,
     pub assumed_role_arn: Option<String>,
     pub session_name: Option<String>,
+    /// Obtained with the Identity Center context (trusted identity propagation): the session
+    /// carries the user's identity. Absent in files written before it existed.
+    #[serde(default)]
+    pub identity_enhanced: bool,
 }
 
 impl CredentialEntry {
@@ -169,7 +174,7 @@ impl Store {
     /// Removes every cached token and credential; returns how many files went.
     pub fn clear(&self) -> Result<usize, CacheError> {
         let mut removed = 0;
-        for sub in ["tokens", "credentials"] {
+        for sub in ["tokens", "credentials", GRANTS_DIR] {
             let dir = self.dir.join(sub);
             let entries = match fs::read_dir(&dir) {
                 Ok(entries) => entries,
@@ -289,7 +294,7 @@ fn credential_key(profile: &str) -> String {
 /// A file name for any key: a readable, filesystem-safe prefix plus a stable 64-bit FNV-1a
 /// hash of the whole key (stable across Rust versions, unlike `DefaultHasher`). The full key
 /// is stored inside the file, so a hash collision reads as "absent", never as a wrong entry.
-fn file_stem(key: &str) -> String {
+pub(super) fn file_stem(key: &str) -> String {
     let readable: String = key
         .chars()
         .map(|c| {
@@ -334,6 +339,9 @@ fn tighten_file(path: &Path) {
     #[cfg(not(unix))]
     let _ = path;
 }
+
+mod grants;
+pub use grants::{GRANTS_DIR, GrantEntry};
 
 #[cfg(test)]
 mod tests;

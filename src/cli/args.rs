@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::ProviderKind;
+use crate::config::{GrantPermission, ProviderKind};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,6 +52,41 @@ pub enum Command {
     Logout(LogoutArgs),
     /// Show each profile's cached ID token and credentials (never the secrets)
     Status(StatusArgs),
+    /// S3 Access Grants credentials for a target, with the profile's identity-enhanced session:
+    /// eval "$(runas s3ag PROFILE s3://bucket/prefix/)"; also `s3ag list`, `s3ag clear`
+    S3ag(S3agArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct S3agArgs {
+    #[command(subcommand)]
+    pub command: Option<S3agCommand>,
+    /// Profile name, as in [profile NAME] (with identity_center_* keys)
+    #[arg(required = true)]
+    pub profile: Option<String>,
+    /// s3://bucket/prefix/ [default: the profile's s3_access_grants_target]
+    pub target: Option<String>,
+    /// READ, WRITE or READWRITE [default: the profile's s3_access_grants_permission, else READ]
+    #[arg(long, value_name = "PERMISSION")]
+    pub permission: Option<GrantPermission>,
+    /// sh (bash, zsh), fish, powershell, json or dotenv [default: from $SHELL]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum S3agCommand {
+    /// Show the cached grant credentials: profile, target, permission, expiry (never secrets)
+    List(ListArgs),
+    /// Forget cached grant credentials, of one profile or all
+    Clear(S3agClearArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct S3agClearArgs {
+    /// Forget only this profile's grants
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +145,10 @@ pub struct LogoutArgs {
     /// Forget every cached credential and IdP login
     #[arg(long)]
     pub all: bool,
+    /// IAM Identity Center profiles: also remove the sso-session's token from the AWS CLI's
+    /// cache (~/.aws/sso/cache), which logs the AWS CLI out of that session too
+    #[arg(long)]
+    pub sso_token: bool,
 }
 
 #[derive(Debug, Args)]

@@ -30,7 +30,12 @@ pub fn login(config: &std::path::Path, args: &LoginArgs) -> anyhow::Result<ExitC
             Origin::Cache => "already logged in as",
             Origin::Exchanged => "logged in as",
         },
-        entry.assumed_role_arn.as_deref().unwrap_or("?"),
+        // IAM Identity Center does not name the role session; its role stands in.
+        entry
+            .assumed_role_arn
+            .as_deref()
+            .or(entry.role_arn.as_deref())
+            .unwrap_or("?"),
         entry.credentials.expiration.format("%Y-%m-%d %H:%M:%S UTC"),
         human_duration(remaining),
     );

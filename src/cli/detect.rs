@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::args::DetectArgs;
 use super::output::print_stdout;
 use crate::cache::detection::DetectionCache;
+use crate::cache::provider_metadata::ProviderMetadataCache;
 use crate::idp::{self, Detection};
 use crate::{cache, http};
 
@@ -51,6 +52,16 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
             (detection, false)
         }
     };
+    // --refresh means "ask the IdP again": the next login rediscovers too.
+    // The registry keys documents by the parsed issuer URL without its trailing slash.
+    if args.refresh
+        && let Ok(dir) = cache::dir()
+        && let Ok(issuer) = Url::parse(&detection.issuer_exact)
+        && let Err(err) =
+            ProviderMetadataCache::new(&dir).remove(issuer.as_str().trim_end_matches('/'))
+    {
+        eprintln!("runas: warning: cached discovery document not removed: {err}");
+    }
     if !from_cache
         && args.provider.is_none()
         && let Some(cache) = cache.as_mut()

@@ -7,6 +7,7 @@ mod credentials;
 mod detect;
 mod list;
 mod output;
+mod s3ag;
 mod session_io;
 mod status;
 
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Shell(args) => credentials::shell(&config_path(cli.config)?, &args),
         Command::Logout(args) => status::logout(&config_path(cli.config)?, &args),
         Command::Status(args) => status::status(&config_path(cli.config)?, &args),
+        Command::S3ag(args) => s3ag::run(&config_path(cli.config)?, &args),
     }
 }
 

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::cache::{self, store::Store};
 use crate::config;
 use crate::idp::flow::Progress;
-use crate::session::{Obtained, Session, SessionEvent, SessionOptions, Stage};
+use crate::session::{Obtained, Session, SessionError, SessionEvent, SessionOptions, Stage};
 
 /// The session over the config file at `path` and the user's cache directory.
 pub fn open_session(config_path: &Path) -> anyhow::Result<Session> {
@@ -30,6 +30,15 @@ pub async fn obtain(
     profile: &str,
     options: &SessionOptions,
 ) -> anyhow::Result<Obtained> {
+    with_prompts(|events| async move { session.credentials(profile, options, &events).await }).await
+}
+
+/// Runs `work` with a session-event channel whose prompts reach the person as they come.
+pub async fn with_prompts<T, Work, Fut>(work: Work) -> anyhow::Result<T>
+where
+    Work: FnOnce(mpsc::UnboundedSender<SessionEvent>) -> Fut,
+    Fut: Future<Output = Result<T, SessionError>>,
+{
     let (events, mut receiver) = mpsc::unbounded_channel::<SessionEvent>();
     let printer = tokio::spawn(async move {
         let mut terminal = Terminal::open();
@@ -47,8 +56,8 @@ pub async fn obtain(
             }
         }
     });
-    let result = session.credentials(profile, options, &events).await;
-    drop(events);
+    // `work` owns the only sender: once it is done the printer sees the channel close.
+    let result = work(events).await;
     // The printer ends when the sender is gone; a failed print must not hide the result.
     let _ = printer.await;
     Ok(result?)

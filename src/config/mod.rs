@@ -1,11 +1,13 @@
 //! The AWS config file (`$AWS_CONFIG_FILE` or `~/.aws/config`) read into typed profiles.
-//! It owns the text-to-[`Profile`] step: a tolerant line pre-scan that keeps line numbers
-//! (`scan`), values read through rust-ini (`read`), sections grouped and merged (`sections`),
+//! It owns the text-to-[`Profile`] step: a tolerant line pre-scan that keeps line numbers and
+//! reads values (`scan`, checked against rust-ini in `read`'s tests), its keys turned into
+//! entries (`read`), sections grouped and merged (`sections`),
 //! the `source_profile` graph and inheritance (`inherit`), and per-profile typing and
 //! validation (`profile`, `web_identity`, `values`). Every problem becomes a [`ConfigIssue`]
 //! on the profile it concerns, so one broken profile never hides the others. It must not touch
 //! the network, the cache or the config file's contents on disk (reading only).
 
+pub mod identity_center;
 mod inherit;
 mod profile;
 pub mod provider;
@@ -18,6 +20,7 @@ mod web_identity;
 
 use std::path::{Path, PathBuf};
 
+pub use identity_center::{AccessGrants, GrantPermission, IdentityCenter, UnknownPermission};
 pub use provider::{ProviderKind, UnknownProvider};
 pub use types::{
     Config, ConfigIssue, Entry, Profile, ProfileKind, Severity, SsoProfile, SsoSession,
@@ -98,8 +101,8 @@ pub fn parse(path: &Path, text: &str) -> Config {
 }
 
 fn parse_inner(path: &Path, text: &str, non_utf8_lines: &[usize]) -> Config {
-    let scanned = scan::scan(text, non_utf8_lines);
-    let entries = read::section_entries(&scanned);
+    let mut scanned = scan::scan(text, non_utf8_lines);
+    let entries = read::section_entries(&mut scanned);
     let grouped = sections::group(path, &scanned, entries);
     let sso_sessions = profile::build_sso_sessions(grouped.sso_sessions);
     let profiles = profile::build_profiles(grouped.profiles, &sso_sessions);

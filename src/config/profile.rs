@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use super::identity_center;
 use super::inherit::{slot_suppliers, source_graph};
 use super::sections::RawSection;
 use super::types::{Entry, IssueSink, Profile, ProfileKind, SsoProfile, SsoSession};
@@ -176,6 +177,7 @@ fn type_profile<'a>(
         .then(|| web_identity::resolve(supplied, section.line, &mut sink))
         .flatten();
     let sso = (kind == ProfileKind::Sso).then(|| sso_profile(entries, context.sessions, &mut sink));
+    let identity_center = identity_center::resolve(entries, kind, section.line, &mut sink);
 
     Profile {
         name: section.name.clone(),
@@ -196,6 +198,7 @@ fn type_profile<'a>(
         token_file: value(entries, "web_identity_token_file").map(PathBuf::from),
         credential_process: value(entries, "credential_process"),
         sso,
+        identity_center,
         errors: sink.errors,
         warnings: sink.warnings,
     }

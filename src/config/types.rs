@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::identity_center::IdentityCenter;
 use super::web_identity::WebIdentity;
 
 /// Everything read from one config file.
@@ -157,6 +158,9 @@ pub struct Profile {
     pub token_file: Option<PathBuf>,
     pub credential_process: Option<String>,
     pub sso: Option<SsoProfile>,
+    /// Trusted identity propagation (DESIGN §6): the profile's credentials come from
+    /// `identity_enhanced_role_arn` assumed with the Identity Center context.
+    pub identity_center: Option<IdentityCenter>,
     /// The profile is unusable (or partly) for these reasons.
     pub errors: Vec<ConfigIssue>,
     /// Usable, but the person should know.

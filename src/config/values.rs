@@ -10,12 +10,30 @@ use openidconnect::url::{Host, Url};
 pub(super) const MIN_DURATION: Duration = Duration::from_secs(900);
 pub(super) const MAX_DURATION: Duration = Duration::from_secs(43_200);
 
+/// Values longer than this are cut in messages: a mistaken paste of a whole file must not
+/// turn one error line into megabytes.
+const SHOWN_VALUE_CHARS: usize = 80;
+
+/// `value` quoted for a message; past [`SHOWN_VALUE_CHARS`] characters it is cut and its size
+/// told, e.g. `"xxxx…" (1048576 bytes)`.
+pub(super) fn shown(value: &str) -> String {
+    match value.char_indices().nth(SHOWN_VALUE_CHARS) {
+        None => format!("{value:?}"),
+        Some((cut, _)) => {
+            let quoted = format!("{:?}", &value[..cut]);
+            let open = quoted.strip_suffix('"').unwrap_or(&quoted);
+            format!("{open}…\" ({} bytes)", value.len())
+        }
+    }
+}
+
 /// Plain seconds (`3600`) or the aws-runas / Go spelling (`1h`, `90m`, `1h30m`, `3600s`).
 pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration, String> {
     let bad = || {
         format!(
-            "{key} = {value:?} is not a duration; expected seconds (3600) \
-             or hours/minutes/seconds like 1h, 90m, 1h30m"
+            "{key} = {} is not a duration; expected seconds (3600) \
+             or hours/minutes/seconds like 1h, 90m, 1h30m",
+            shown(value)
         )
     };
     let mut total: u64 = 0;
@@ -56,7 +74,8 @@ pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration, String>
     let duration = Duration::from_secs(total);
     if !(MIN_DURATION..=MAX_DURATION).contains(&duration) {
         return Err(format!(
-            "{key} = {value} is {total} seconds; AWS accepts 900 to 43200 (15 minutes to 12 hours)"
+            "{key} = {} is {total} seconds; AWS accepts 900 to 43200 (15 minutes to 12 hours)",
+            shown(value)
         ));
     }
     Ok(duration)
@@ -66,8 +85,9 @@ pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration, String>
 pub(super) fn check_role_arn(key: &str, value: &str) -> Result<(), String> {
     let bad = |why: &str| {
         format!(
-            "{key} = {value:?} is not a role ARN ({why}); \
-             expected arn:aws:iam::123456789012:role/NAME"
+            "{key} = {} is not a role ARN ({why}); \
+             expected arn:aws:iam::123456789012:role/NAME",
+            shown(value)
         )
     };
     let mut parts = value.splitn(6, ':');
@@ -116,7 +136,8 @@ pub(super) fn parse_bool(key: &str, value: &str) -> Result<bool, String> {
         "true" | "yes" | "on" | "1" => Ok(true),
         "false" | "no" | "off" | "0" => Ok(false),
         _ => Err(format!(
-            "{key} = {value:?} is not a boolean; expected true or false"
+            "{key} = {} is not a boolean; expected true or false",
+            shown(value)
         )),
     }
 }
@@ -124,11 +145,15 @@ pub(super) fn parse_bool(key: &str, value: &str) -> Result<bool, String> {
 /// An absolute `http(s)://host...` URL.
 pub(super) fn parse_http_url(key: &str, value: &str) -> Result<Url, String> {
     let url = Url::parse(value).map_err(|error| {
-        format!("{key} = {value:?} is not a URL ({error}); expected https://...")
+        format!(
+            "{key} = {} is not a URL ({error}); expected https://...",
+            shown(value)
+        )
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(format!(
-            "{key} = {value:?} is not an http(s) URL; expected https://host/..."
+            "{key} = {} is not an http(s) URL; expected https://host/...",
+            shown(value)
         ));
     }
     Ok(url)
@@ -148,6 +173,22 @@ pub(super) fn is_loopback_http(url: &Url) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        assert_eq!(super::shown("arn:x"), "\"arn:x\"");
+        let huge = "é".repeat(1 << 19);
+        let message = super::check_role_arn("role_arn", &huge).unwrap_err();
+        assert!(message.len() < 400, "{message}");
+        assert!(
+            message.contains(&format!("…\" ({} bytes)", 1 << 20)),
+            "{message}"
+        );
+        assert!(
+            message.starts_with(&format!("role_arn = \"{}…", "é".repeat(80))),
+            "{message}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -8,7 +8,7 @@ use openidconnect::url::Url;
 
 use super::ProviderKind;
 use super::types::{Entry, IssueSink};
-use super::values::{is_loopback_http, parse_bool, parse_http_url};
+use super::values::{is_loopback_http, parse_bool, parse_http_url, shown};
 use crate::creds::Secret;
 
 pub const DEFAULT_SCOPES: &str = "openid offline_access profile email";
@@ -249,7 +249,8 @@ pub(super) fn resolve<'a>(
                 sink.error(
                     s.entry.line,
                     s.say(format!(
-                        "web_identity_flow = {other:?} is unknown; expected browser or device"
+                        "web_identity_flow = {} is unknown; expected browser or device",
+                        shown(other)
                     )),
                 );
                 Flow::Browser
@@ -286,9 +287,9 @@ fn callback(
             sink.error(
                 s.entry.line,
                 s.say(format!(
-                    "{} = {:?} is not a URI ({e}); expected http://127.0.0.1:PORT/PATH",
+                    "{} = {} is not a URI ({e}); expected http://127.0.0.1:PORT/PATH",
                     s.entry.key,
-                    s.value()
+                    shown(s.value())
                 )),
             );
             return (None, None);
@@ -320,9 +321,9 @@ fn scopes(supplied: Option<Supplied<'_>>, sink: &mut IssueSink<'_>) -> Vec<Strin
         sink.error(
             s.entry.line,
             s.say(format!(
-                "web_identity_scopes = {:?} lacks openid; expected space-separated scopes \
+                "web_identity_scopes = {} lacks openid; expected space-separated scopes \
                  including openid, since STS needs an ID token",
-                s.value()
+                shown(s.value())
             )),
         );
         return default();
@@ -350,8 +351,9 @@ fn auth_method(
             sink.error(
                 s.entry.line,
                 s.say(format!(
-                    "web_identity_token_endpoint_auth_method = {other:?} is unknown; expected \
-                     client_secret_basic, client_secret_post or none"
+                    "web_identity_token_endpoint_auth_method = {} is unknown; expected \
+                     client_secret_basic, client_secret_post or none",
+                    shown(other)
                 )),
             );
             return TokenAuthMethod::None;

@@ -1,7 +1,9 @@
 //! Why "credentials for profile P" failed, in words that name the profile and say what to do.
 
-use crate::aws::{EndpointError, StsError};
+use crate::aws::sso_device::SsoError;
+use crate::aws::{CallError, EndpointError, StsError};
 use crate::cache::CacheError;
+use crate::config::GrantPermission;
 use crate::idp::flow::{FlowError, advice as oauth_advice};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,42 @@ pub enum SessionError {
         #[source]
         source: StsError,
     },
+    #[error(
+        "profile {name}: assuming {role_arn}: STS found the ID token expired even after runas \
+         renewed it once ({source})\n  hint: the identity provider hands out tokens that are \
+         already expired by AWS's clock: check the IdP's clock and this machine's (e.g. \
+         timedatectl), and the IdP app's ID-token lifetime"
+    )]
+    ExpiredAfterRenewal {
+        name: String,
+        role_arn: String,
+        /// Boxed: beside [`SessionError::Sts`], an unboxed one would grow every `SessionError`.
+        #[source]
+        source: Box<StsError>,
+    },
+    #[error(
+        "profile {name}: Identity Center application {application_arn}: {source}{}",
+        hint_line(.hint.as_deref())
+    )]
+    IdentityCenter {
+        name: String,
+        application_arn: String,
+        #[source]
+        source: Box<CallError>,
+        hint: Option<String>,
+    },
+    #[error(
+        "profile {name}: S3 Access Grants {permission} on {target}: {source}{}",
+        hint_line(.hint.as_deref())
+    )]
+    AccessGrant {
+        name: String,
+        target: String,
+        permission: GrantPermission,
+        #[source]
+        source: Box<CallError>,
+        hint: Option<String>,
+    },
     #[error("profile {name}: {source}")]
     Endpoint {
         name: String,
@@ -51,6 +89,45 @@ pub enum SessionError {
     Http(String),
     #[error("profile {name}: the login task stopped unexpectedly: {reason}")]
     Task { name: String, reason: String },
+    #[error("profile {name}: {source}{}", hint_line(.hint.as_deref()))]
+    Sso {
+        name: String,
+        // Boxed: every other variant is small, and a large one would grow every `Result`.
+        #[source]
+        source: Box<SsoError>,
+        hint: Option<String>,
+    },
+}
+
+fn hint_line(hint: Option<&str>) -> String {
+    hint.map(|text| format!("\n  hint: {text}"))
+        .unwrap_or_default()
+}
+
+impl SessionError {
+    /// STS refused the web identity token as expired (`ExpiredTokenException`).
+    pub(super) fn is_expired_identity_token(&self) -> bool {
+        matches!(self, SessionError::Sts { source, .. }
+            if source.code() == Some("ExpiredTokenException"))
+    }
+
+    /// The same refusal, met again right after the ID token was renewed.
+    pub(super) fn after_renewal(self) -> SessionError {
+        match self {
+            SessionError::Sts {
+                name,
+                role_arn,
+                source,
+            } if source.code() == Some("ExpiredTokenException") => {
+                SessionError::ExpiredAfterRenewal {
+                    name,
+                    role_arn,
+                    source: Box::new(source),
+                }
+            }
+            other => other,
+        }
+    }
 }
 
 fn suggestion(similar: &[String]) -> String {

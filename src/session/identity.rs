@@ -45,6 +45,16 @@ impl From<&TokenEntry> for IdentityToken {
     }
 }
 
+/// Whether a cached ID token that still looks valid may be used as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CachedIdToken {
+    Reuse,
+    /// STS has just called it expired: renew it (refresh token, else a login) even though its
+    /// `exp` says otherwise — the machine may have slept between the check and the exchange,
+    /// or the clocks disagree.
+    Renew,
+}
+
 /// Refuses to open anything, for `--no-browser`: the flow then shows the URL and waits.
 struct ShowUrlOnly;
 
@@ -60,6 +70,7 @@ impl Session {
         profile: &Profile,
         options: &SessionOptions,
         events: &mpsc::UnboundedSender<SessionEvent>,
+        cached_id_token: CachedIdToken,
     ) -> Result<IdentityToken, SessionError> {
         let name = &profile.name;
         let flow_error = |source| SessionError::Flow {
@@ -110,14 +121,25 @@ impl Session {
                 None
             });
         if let (false, Some(entry)) = (options.force_login, &cached) {
-            if entry.id_token_valid(self.now(), MIN_TOKEN_LIFETIME) {
+            if cached_id_token == CachedIdToken::Reuse
+                && entry.id_token_valid(self.now(), MIN_TOKEN_LIFETIME)
+            {
                 return Ok(IdentityToken::from(entry));
             }
             if let Some(refresh_token) = &entry.refresh_token {
                 let provider = self.provider(&issuer, name, events).await?;
                 let settings = self.client_settings(profile, web, &issuer)?;
                 self.event(events, name, Stage::RefreshingToken);
-                match flow::refresh(&provider, &settings, refresh_token).await {
+                let mut refreshed = flow::refresh(&provider, &settings, refresh_token).await;
+                // A refresh is cheap to repeat, so a moved token endpoint costs one rediscovery
+                // here instead of a failed run.
+                if let Err(error) = &refreshed
+                    && self.forget_if_stale(&provider, &issuer, error)
+                {
+                    let provider = self.provider(&issuer, name, events).await?;
+                    refreshed = flow::refresh(&provider, &settings, refresh_token).await;
+                }
+                match refreshed {
                     Ok(tokens) => {
                         return self.keep_tokens(&issuer, &web.client_id, tokens, name, events);
                     }
@@ -135,10 +157,35 @@ impl Session {
         }
         let provider = self.provider(&issuer, name, events).await?;
         let settings = self.client_settings(profile, web, &issuer)?;
-        let tokens = self
+        let login = self
             .login(&provider, &settings, web, options, name, events)
-            .await?;
-        self.keep_tokens(&issuer, &web.client_id, tokens, name, events)
+            .await;
+        // The browser or device step cannot be repeated without the person, so a stale
+        // document only is forgotten: the next run discovers again.
+        if let Err(SessionError::Flow { source, .. }) = &login {
+            self.forget_if_stale(&provider, &issuer, source);
+        }
+        self.keep_tokens(&issuer, &web.client_id, login?, name, events)
+    }
+
+    /// Forgets `issuer`'s stored discovery document when `error` hints it is out of date: the
+    /// token endpoint it names could not be reached or gave no OAuth answer (a 404 page, say).
+    /// Returns whether it did.
+    fn forget_if_stale(
+        &self,
+        provider: &flow::Provider,
+        issuer: &str,
+        error: &flow::FlowError,
+    ) -> bool {
+        let stale = provider.from_store()
+            && matches!(error, flow::FlowError::Http { url, .. }
+                if url == provider.token_endpoint().as_str());
+        if stale && let Ok(url) = Url::parse(issuer) {
+            tracing::info!(%issuer, "token endpoint failed with a stored discovery document; discovering again");
+            self.providers.forget(&url);
+            return true;
+        }
+        false
     }
 
     async fn login(

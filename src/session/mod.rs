@@ -5,9 +5,13 @@
 //! works. It never prints.
 
 mod error;
+mod grants;
 mod identity;
+mod identity_center;
 pub mod naming;
+mod provider_store;
 mod roles;
+pub mod sso;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +20,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use error::SessionError;
+pub use grants::ObtainedGrant;
 
 use crate::cache::CacheError;
+use crate::cache::provider_metadata::ProviderMetadataCache;
 use crate::cache::store::{CredentialEntry, Store, StoreLock, TokenEntry};
 use crate::config::{Config, Profile, ProfileKind};
 use crate::http;
@@ -79,6 +85,19 @@ pub enum Stage {
     CacheUnavailable {
         reason: String,
     },
+    /// Exchanging the ID token with IAM Identity Center (`CreateTokenWithIAM`).
+    CreatingIdentityContext {
+        application_arn: String,
+    },
+    /// Assuming `identity_enhanced_role_arn` with the Identity Center context.
+    AssumingIdentityEnhancedRole {
+        role_arn: String,
+    },
+    /// Asking S3 Access Grants for credentials (`GetDataAccess`).
+    FetchingAccessGrant {
+        target: String,
+        permission: crate::config::GrantPermission,
+    },
 }
 
 /// Where the returned credentials came from.
@@ -114,10 +133,14 @@ impl Session {
     pub fn new(config: Arc<Config>, store: Store) -> Result<Self, SessionError> {
         let http = http::idp_client(http::REQUEST_TIMEOUT)
             .map_err(|e| SessionError::Http(e.to_string()))?;
+        let metadata = provider_store::CachedProviderMetadata {
+            cache: ProviderMetadataCache::new(store.dir()),
+            clock: Utc::now,
+        };
         Ok(Session {
             config,
             store,
-            providers: ProviderRegistry::new(http.clone()),
+            providers: ProviderRegistry::new(http.clone()).with_store(Arc::new(metadata)),
             http,
             opener: Arc::new(SystemBrowser),
             env: Arc::new(|name| std::env::var(name).ok()),
@@ -208,7 +231,7 @@ impl Session {
                 name: name.to_owned(),
                 source,
             })?;
-        Ok(entry.filter(|entry| entry.is_fresh(self.now())))
+        Ok(entry.filter(|entry| self.usable(name, entry)))
     }
 
     /// The cached ID-token entry of a web-identity profile's IdP app, without any network.
@@ -217,7 +240,8 @@ impl Session {
         self.store.tokens(&issuer, &client_id).ok().flatten()
     }
 
-    /// Forgets a profile's credentials and the IdP tokens of its app; returns what went.
+    /// Forgets a profile's credentials, S3 Access Grants and the IdP tokens of its app; returns
+    /// what went.
     pub fn forget(&self, name: &str) -> Result<Forgotten, SessionError> {
         let profile = self.profile(name)?;
         let cache_error = |source| SessionError::Cache {
@@ -232,9 +256,11 @@ impl Session {
                 .map_err(cache_error)?,
             None => false,
         };
+        let grants = self.store.remove_grants(Some(name)).map_err(cache_error)?;
         Ok(Forgotten {
             credentials,
             tokens,
+            grants,
         })
     }
 
@@ -250,9 +276,14 @@ impl Session {
         };
         match profile.kind {
             ProfileKind::WebIdentity | ProfileKind::TokenFile => {
-                let identity = self.web_identity_token(profile, options, events).await?;
-                self.assume_with_web_identity(profile, &identity, events)
-                    .await
+                let (identity, web) = self.exchange_web_identity(profile, options, events).await?;
+                match &profile.identity_center {
+                    Some(center) => {
+                        self.identity_enhanced(profile, center, &identity, web, events)
+                            .await
+                    }
+                    None => Ok(web),
+                }
             }
             ProfileKind::Chained => {
                 let source_name = profile.source_profile.as_deref().unwrap_or_default();
@@ -260,9 +291,7 @@ impl Session {
                 self.assume_from_source(profile, &source.entry, events)
                     .await
             }
-            ProfileKind::Sso => Err(unsupported(
-                "IAM Identity Center (sso_session) profiles are not handled by runas yet; use `aws sso login`",
-            )),
+            ProfileKind::Sso => self.sso_credentials(profile, options, events).await,
             ProfileKind::Static => Err(unsupported(
                 "static keys are used as they are; runas has nothing to log in to",
             )),
@@ -309,7 +338,7 @@ impl Session {
         events: &UnboundedSender<SessionEvent>,
     ) -> Option<CredentialEntry> {
         match self.store.credentials(name) {
-            Ok(entry) => entry.filter(|entry| entry.is_fresh(self.now())),
+            Ok(entry) => entry.filter(|entry| self.usable(name, entry)),
             Err(source) => {
                 self.cache_unavailable(events, name, &source);
                 None
@@ -365,6 +394,8 @@ impl Session {
 pub struct Forgotten {
     pub credentials: bool,
     pub tokens: bool,
+    /// How many S3 Access Grants credentials went.
+    pub grants: usize,
 }
 
 /// Up to three profile names that look like `wanted` (shared prefix or containment).

@@ -21,12 +21,7 @@ pub fn sanitize(wanted: &str) -> String {
     name
 }
 
-/// The claims of a JWT payload, read without verification: only for naming a session from a
-/// workload token that STS itself verifies. Never used for a trust decision.
-pub fn unverified_claims(token: &str) -> Option<serde_json::Value> {
-    let payload = token.split('.').nth(1)?;
-    serde_json::from_slice(&base64url_decode(payload)?).ok()
-}
+pub use crate::jwt::unverified_claims;
 
 /// The identity to name a session after, from token claims.
 pub fn from_claims(
@@ -40,32 +35,6 @@ pub fn from_claims(
         .filter(|s| !s.is_empty())
         .unwrap_or("runas");
     sanitize(wanted)
-}
-
-/// Unpadded base64url (RFC 4648 §5), as JWTs use it.
-fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut bits: u32 = 0;
-    let mut count = 0;
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for byte in text.bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            b'=' => continue,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(value);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -89,15 +58,5 @@ mod tests {
         assert_eq!(from_claims(None, Some("alice"), Some("sub")), "alice");
         assert_eq!(from_claims(None, None, Some("0oa1")), "0oa1");
         assert_eq!(from_claims(None, None, None), "runas");
-    }
-
-    #[test]
-    fn unverified_claims_read_a_jwt_payload() {
-        // {"sub":"system:serviceaccount:ns:app","email":"x@y.z"}
-        let payload = "eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6YXBwIiwiZW1haWwiOiJ4QHkueiJ9";
-        let claims = unverified_claims(&format!("h.{payload}.s")).unwrap();
-        assert_eq!(claims["email"], "x@y.z");
-        assert_eq!(claims["sub"], "system:serviceaccount:ns:app");
-        assert!(unverified_claims("not a jwt").is_none());
     }
 }

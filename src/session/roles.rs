@@ -3,19 +3,76 @@
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::identity::IdentityToken;
-use super::{Session, SessionError, SessionEvent, Stage, naming};
+use super::identity::{CachedIdToken, IdentityToken};
+use super::{Session, SessionError, SessionEvent, SessionOptions, Stage, naming};
 use crate::aws::{self, AssumedRole, StsClient, StsError, StsSettings};
 use crate::cache::store::CredentialEntry;
-use crate::config::Profile;
+use crate::config::{Profile, ProfileKind};
 
 /// The region STS is called in when neither the profile nor the environment names one.
 const FALLBACK_REGION: &str = "us-east-1";
 
 impl Session {
+    /// The profile's web identity token exchanged with STS. When STS calls the token expired
+    /// although runas found it valid, the token is renewed once and the exchange retried.
+    /// The ID token and the role credentials it was exchanged for (the token is needed again
+    /// by the Identity Center step, whose assertion it is).
+    pub(super) async fn exchange_web_identity(
+        &self,
+        profile: &Profile,
+        options: &SessionOptions,
+        events: &UnboundedSender<SessionEvent>,
+    ) -> Result<(IdentityToken, CredentialEntry), SessionError> {
+        // Building an SDK client takes ~20 ms (the SDK parses its endpoint partition table
+        // whichever resolver is set); on a blocking thread it overlaps the IdP round trips
+        // instead of following them. An endpoint error is left to `sts_client` below, so it
+        // still surfaces where it always did.
+        let building = self
+            .sts_settings(profile)
+            .ok()
+            .map(|settings| tokio::task::spawn_blocking(move || StsClient::new(&settings)));
+        let identity = self
+            .web_identity_token(profile, options, events, CachedIdToken::Reuse)
+            .await?;
+        let built = match building {
+            // A failed build task (it cannot panic short of a bug) only means building again.
+            Some(task) => task.await.ok(),
+            None => None,
+        };
+        let sts = match built {
+            Some(sts) => sts,
+            None => self.sts_client(profile)?,
+        };
+        match self
+            .assume_with_web_identity(profile, &sts, &identity, events)
+            .await
+        {
+            Ok(entry) => Ok((identity, entry)),
+            // Once only: a token STS finds expired right after renewal will not do better a
+            // third time, and each renewal may mean a browser login. A token file is the
+            // workload's to renew, not runas's.
+            Err(error)
+                if profile.kind == ProfileKind::WebIdentity
+                    && error.is_expired_identity_token() =>
+            {
+                tracing::info!(profile = %profile.name, "STS found the ID token expired; renewing it once");
+                let renewed = self
+                    .web_identity_token(profile, options, events, CachedIdToken::Renew)
+                    .await?;
+                let entry = self
+                    .assume_with_web_identity(profile, &sts, &renewed, events)
+                    .await
+                    .map_err(SessionError::after_renewal)?;
+                Ok((renewed, entry))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     pub(super) async fn assume_with_web_identity(
         &self,
         profile: &Profile,
+        sts: &StsClient,
         identity: &IdentityToken,
         events: &UnboundedSender<SessionEvent>,
     ) -> Result<CredentialEntry, SessionError> {
@@ -24,7 +81,6 @@ impl Session {
             Some(name) => naming::sanitize(name),
             None => identity.session_name(),
         };
-        let sts = self.sts_client(profile)?;
         let sts_error = |role: &str| {
             let name = profile.name.clone();
             let role = role.to_owned();
@@ -145,6 +201,7 @@ impl Session {
             role_arn: Some(role_arn.to_owned()),
             assumed_role_arn: Some(assumed.assumed_role_arn),
             session_name: Some(session_name),
+            identity_enhanced: false,
         }
     }
 
@@ -159,7 +216,11 @@ impl Session {
             .unwrap_or_else(|| FALLBACK_REGION.to_owned())
     }
 
-    fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
+    pub(super) fn sts_client(&self, profile: &Profile) -> Result<StsClient, SessionError> {
+        Ok(StsClient::new(&self.sts_settings(profile)?))
+    }
+
+    fn sts_settings(&self, profile: &Profile) -> Result<StsSettings, SessionError> {
         let region = self.region(profile);
         let endpoint =
             aws::resolve_sts_endpoint(&region, profile.endpoint_url.as_deref(), |name| {
@@ -169,6 +230,6 @@ impl Session {
                 name: profile.name.clone(),
                 source,
             })?;
-        Ok(StsClient::new(&StsSettings::new(region, endpoint.url)))
+        Ok(StsSettings::new(region, endpoint.url))
     }
 }

@@ -3,6 +3,7 @@
 //! passes through. Owns child processes only; the caller decides what to print and how to exit.
 
 use std::ffi::OsStr;
+use std::fs::File;
 use std::io;
 use std::process::{Command, ExitStatus};
 
@@ -18,14 +19,17 @@ where
     I: IntoIterator<Item = A>,
     A: AsRef<OsStr>,
 {
-    run_with(&handoff.environment(), program.as_ref(), args)
+    run_with(&handoff.environment(), program.as_ref(), args, None)
 }
 
 /// Shared by [`run`] and the subshell: spawn with the environment applied, wait, translate.
+/// With `terminal`, the child's stdin, stdout and stderr are that terminal instead of
+/// runas's own (which may be a pipe, as in `eval "$(runas)"`).
 pub(crate) fn run_with<I, A>(
     environment: &Environment,
     program: &OsStr,
     args: I,
+    terminal: Option<&File>,
 ) -> Result<ExitStatus, ShellError>
 where
     I: IntoIterator<Item = A>,
@@ -35,6 +39,15 @@ where
     let mut command = Command::new(program);
     command.args(args);
     environment.apply_to(&mut command);
+    if let Some(terminal) = terminal {
+        let handle = || {
+            terminal.try_clone().map_err(|source| ShellError::Spawn {
+                program: program_name.clone(),
+                source,
+            })
+        };
+        command.stdin(handle()?).stdout(handle()?).stderr(handle()?);
+    }
     // Installed before the spawn so no Ctrl-C can fall between the two. Failing to install it
     // only loses that protection, which is no reason to refuse to run the command.
     #[cfg(unix)]

@@ -6,6 +6,7 @@
 //! lookup it is given, so tests need not change the process environment.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::process::ExitStatus;
 
 use super::{Environment, Handoff, ShellError, exec, vars};
@@ -46,9 +47,31 @@ pub fn plan(
 }
 
 /// Starts the shell planned from the real environment and waits until the person leaves it.
+/// The shell gets runas's own stdin, stdout and stderr.
 pub fn run(handoff: &Handoff, force: bool) -> Result<ExitStatus, ShellError> {
     let plan = plan(handoff, |name| std::env::var_os(name), force)?;
-    exec::run_with(&plan.environment, &plan.program, std::iter::empty::<&str>())
+    exec::run_with(
+        &plan.environment,
+        &plan.program,
+        std::iter::empty::<&str>(),
+        None,
+    )
+}
+
+/// Like [`run`], but the shell's stdin, stdout and stderr are `terminal`: the TUI's shell key
+/// must not hand the shell runas's stdout, which `eval "$(runas)"` captures and would evaluate.
+pub fn run_on_terminal(
+    handoff: &Handoff,
+    force: bool,
+    terminal: &File,
+) -> Result<ExitStatus, ShellError> {
+    let plan = plan(handoff, |name| std::env::var_os(name), force)?;
+    exec::run_with(
+        &plan.environment,
+        &plan.program,
+        std::iter::empty::<&str>(),
+        Some(terminal),
+    )
 }
 
 #[cfg(test)]

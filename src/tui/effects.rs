@@ -8,8 +8,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::AbortHandle;
 
-use super::msg::{Effect, LoginMode, Msg};
-use super::rows::{CacheView, CredentialView, TokenView};
+use super::msg::{Effect, GrantRequest, LoginMode, Msg};
+use super::rows::{CacheView, CredentialView, GrantView, TokenView};
 use super::state::Stage;
 use crate::idp::flow::Progress;
 use crate::session::{self, Session, SessionEvent, SessionOptions};
@@ -39,8 +39,9 @@ impl Runner {
                 task,
                 mode,
                 then,
+                grant,
             } => {
-                let handle = self.spawn_login(profile.clone(), task, mode, then);
+                let handle = self.spawn_login(profile.clone(), task, mode, then, grant);
                 if let Some(previous) = self.logins.insert(profile, handle) {
                     previous.abort();
                 }
@@ -63,12 +64,18 @@ impl Runner {
                 tokio::task::spawn_blocking(move || {
                     let result = session
                         .forget(&profile)
-                        .map(|gone| match (gone.credentials, gone.tokens) {
-                            (false, false) => "nothing was cached".to_owned(),
-                            (true, false) => "cached credentials forgotten".to_owned(),
-                            (false, true) => "cached IdP tokens forgotten".to_owned(),
-                            (true, true) => {
-                                "cached credentials and IdP tokens forgotten".to_owned()
+                        .map(|gone| {
+                            let what = match (gone.credentials, gone.tokens) {
+                                (false, false) if gone.grants > 0 => "",
+                                (false, false) => "nothing was cached",
+                                (true, false) => "cached credentials forgotten",
+                                (false, true) => "cached IdP tokens forgotten",
+                                (true, true) => "cached credentials and IdP tokens forgotten",
+                            };
+                            match gone.grants {
+                                0 => what.to_owned(),
+                                n if what.is_empty() => format!("{n} S3 Access Grants forgotten"),
+                                n => format!("{what}, {n} S3 Access Grants too"),
                             }
                         })
                         .map_err(|error| error.to_string());
@@ -85,6 +92,7 @@ impl Runner {
         task: u64,
         mode: LoginMode,
         then: super::state::After,
+        grant: Option<GrantRequest>,
     ) -> AbortHandle {
         let session = Arc::clone(&self.session);
         let messages = self.messages.clone();
@@ -107,15 +115,29 @@ impl Runner {
             }
         });
         tokio::spawn(async move {
-            let result = session
-                .credentials(&profile, &options, &events_tx)
-                .await
-                .and_then(|obtained| {
+            let credentials = match &grant {
+                Some(grant) => session
+                    .access_grant(
+                        &profile,
+                        &grant.target,
+                        grant.permission,
+                        &options,
+                        &events_tx,
+                    )
+                    .await
+                    .map(|obtained| obtained.entry.credentials),
+                None => session
+                    .credentials(&profile, &options, &events_tx)
+                    .await
+                    .map(|obtained| obtained.entry.credentials),
+            };
+            let result = credentials
+                .and_then(|credentials| {
                     let region = session.profile(&profile).map(|p| session.region(p))?;
                     Ok(Handoff {
                         profile: profile.clone(),
                         region: Some(region),
-                        credentials: obtained.entry.credentials,
+                        credentials,
                     })
                 })
                 .map_err(|error| error.to_string());
@@ -132,6 +154,16 @@ impl Runner {
 
 /// The secret-free cache view of every profile.
 fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
+    // One directory read for every profile's grants, not one per profile.
+    let mut grants: HashMap<String, Vec<GrantView>> = HashMap::new();
+    for grant in session.cached_grants() {
+        grants.entry(grant.profile).or_default().push(GrantView {
+            target: grant.target,
+            permission: grant.permission,
+            matched_grant_target: grant.matched_grant_target,
+            expiration: grant.credentials.expiration,
+        });
+    }
     session
         .config()
         .profiles
@@ -148,17 +180,30 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
                     assumed_role_arn: entry.assumed_role_arn,
                     session_name: entry.session_name,
                 });
-            let tokens = session.cached_tokens(profile).map(|entry| TokenView {
-                subject: entry.subject,
-                email: entry.email,
-                expires_at: entry.id_token_expires_at,
-                refresh_token: entry.refresh_token.is_some(),
-            });
+            let tokens = session
+                .cached_tokens(profile)
+                .map(|entry| TokenView {
+                    subject: entry.subject,
+                    email: entry.email,
+                    expires_at: entry.id_token_expires_at,
+                    refresh_token: entry.refresh_token.is_some(),
+                })
+                .or_else(|| {
+                    // IAM Identity Center: the AWS CLI's shared token.
+                    let sso = session.cached_sso_token(profile)?;
+                    Some(TokenView {
+                        subject: None,
+                        email: None,
+                        expires_at: sso.expires_at,
+                        refresh_token: sso.refresh_token,
+                    })
+                });
             (
                 profile.name.clone(),
                 CacheView {
                     credentials,
                     tokens,
+                    grants: grants.remove(&profile.name).unwrap_or_default(),
                 },
             )
         })
@@ -172,6 +217,11 @@ pub fn stage_of(stage: session::Stage) -> Stage {
         session::Stage::Discovering { .. } => Stage::Discovering,
         session::Stage::RefreshingToken => Stage::Refreshing,
         session::Stage::AssumingRole { role_arn } => Stage::AssumingRole { role_arn },
+        session::Stage::CreatingIdentityContext { .. } => Stage::CreatingIdentityContext,
+        session::Stage::AssumingIdentityEnhancedRole { role_arn } => {
+            Stage::AssumingIdentityEnhancedRole { role_arn }
+        }
+        session::Stage::FetchingAccessGrant { target, .. } => Stage::FetchingAccessGrant { target },
         session::Stage::Login(progress) => match progress {
             Progress::Discovering => Stage::Discovering,
             Progress::OpenBrowser { url } => Stage::OpenBrowser {

@@ -9,6 +9,7 @@
 
 pub mod effects;
 pub mod fuzzy;
+mod grant_keys;
 pub mod msg;
 pub mod qr;
 pub mod rows;
@@ -19,7 +20,11 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod grant_tests;
+#[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod sso_tests;
 #[cfg(test)]
 mod test_fixtures;
 #[cfg(test)]

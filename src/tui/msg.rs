@@ -56,13 +56,23 @@ pub enum LoginMode {
     Force,
 }
 
+/// S3 Access Grants credentials to obtain instead of the profile's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRequest {
+    pub target: String,
+    pub permission: crate::config::GrantPermission,
+}
+
 #[derive(Debug, Clone)]
 pub enum Effect {
+    /// Obtain the profile's credentials (or, with `grant`, its S3 Access Grants credentials
+    /// for that target), then do `then` with them.
     Obtain {
         profile: String,
         task: u64,
         mode: LoginMode,
         then: After,
+        grant: Option<GrantRequest>,
     },
     /// Abort a login task; dropping its future closes the callback listener.
     Cancel {

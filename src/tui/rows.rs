@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use super::state::{Activity, EXPIRING_WITHIN, Status};
-use crate::config::{Config, Profile, ProfileKind, ProviderKind};
-use crate::idp::{detect_offline, issuer_text, normalize_issuer};
+use crate::cache::detection::{DetectionCache, KnownProvider};
+use crate::config::{Config, GrantPermission, Profile, ProfileKind, ProviderKind, SsoProfile};
 
 /// The secret-free part of a cached credential entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,11 +27,29 @@ pub struct TokenView {
     pub refresh_token: bool,
 }
 
+/// The secret-free part of a cached S3 Access Grants entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantView {
+    pub target: String,
+    pub permission: GrantPermission,
+    pub matched_grant_target: Option<String>,
+    pub expiration: DateTime<Utc>,
+}
+
+impl GrantView {
+    /// Valid, expiring or expired at `now`, like a role session.
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        expiry_status(self.expiration, now)
+    }
+}
+
 /// What the cache holds for one profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CacheView {
     pub credentials: Option<CredentialView>,
     pub tokens: Option<TokenView>,
+    /// Sorted by target and permission.
+    pub grants: Vec<GrantView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,38 +75,61 @@ pub struct ProfileRow {
     /// Lowercased fields the filter matches against, each on its own so a query cannot match
     /// by picking letters across fields.
     pub search_fields: Vec<String>,
+    /// The configured S3 Access Grants request (`s3_access_grants_target` and permission), for
+    /// the grant key.
+    pub access_grant: Option<(String, GrantPermission)>,
     pub cache: CacheView,
     pub activity: Activity,
 }
 
 impl ProfileRow {
-    pub fn from_profile(profile: &Profile, config: &Config) -> ProfileRow {
+    /// `detections` is the detection cache, if readable: a URL only a probe can place shows
+    /// the provider a past login or `runas detect` found.
+    pub fn from_profile(
+        profile: &Profile,
+        config: &Config,
+        detections: Option<&DetectionCache>,
+        now: DateTime<Utc>,
+    ) -> ProfileRow {
         let (provider, detected_by, issuer, group) = match &profile.web_identity {
-            Some(web) => match detect_offline(&web.auth_url, web.provider) {
-                Some((provider, method)) => {
-                    let issuer = issuer_text(&normalize_issuer(provider, &web.auth_url));
-                    let how = match method {
-                        crate::idp::detection::DetectionMethod::Configured => {
-                            format!("web_identity_provider = {provider}")
-                        }
-                        other => other.to_string(),
-                    };
-                    let group = format!("{} · {}", provider.display_name(), host_of(&issuer));
-                    (Some(provider), how, Some(issuer), group)
+            Some(web) => {
+                let known = KnownProvider::of(web, detections, now);
+                match (known.provider, known.issuer) {
+                    (Some(provider), Some(issuer)) => {
+                        let how = match web.provider {
+                            Some(configured) if configured == provider => {
+                                format!("web_identity_provider = {provider}")
+                            }
+                            _ => known.provider_source.unwrap_or_default(),
+                        };
+                        let group = format!("{} · {}", provider.display_name(), host_of(&issuer));
+                        (Some(provider), how, Some(issuer), group)
+                    }
+                    _ => {
+                        let host = web.auth_url.host_str().unwrap_or("?").to_owned();
+                        (
+                            None,
+                            "decided at the first login (one HEAD probe)".to_owned(),
+                            None,
+                            format!("IdP · {host}"),
+                        )
+                    }
                 }
-                None => {
-                    let host = web.auth_url.host_str().unwrap_or("?").to_owned();
-                    (
-                        None,
-                        "decided at the first login (one HEAD probe)".to_owned(),
-                        None,
-                        format!("IdP · {host}"),
-                    )
-                }
+            }
+            None => match &profile.sso {
+                Some(sso) => (None, sso_source(sso), None, sso_group(sso)),
+                None => (None, String::new(), None, group_without_idp(profile.kind)),
             },
-            None => (None, String::new(), None, group_without_idp(profile.kind)),
         };
-        let role_arn = profile.role_arn.clone();
+        // An IAM Identity Center profile names its role by account and role name.
+        let role_arn = profile.role_arn.clone().or_else(|| {
+            let sso = profile.sso.as_ref()?;
+            Some(format!(
+                "arn:aws:iam::{}:role/{}",
+                sso.account_id.as_deref()?,
+                sso.role_name.as_deref()?
+            ))
+        });
         let (account_id, role_name) = role_arn
             .as_deref()
             .map(split_role_arn)
@@ -104,6 +145,8 @@ impl ProfileRow {
             role_arn.as_deref(),
             provider.map(ProviderKind::as_str),
             provider.map(ProviderKind::display_name),
+            (profile.kind == ProfileKind::Sso).then_some("sso"),
+            (profile.kind == ProfileKind::Sso).then_some("IAM Identity Center"),
         ]
         .into_iter()
         .flatten()
@@ -124,6 +167,10 @@ impl ProfileRow {
             config_errors: profile.errors.iter().map(ToString::to_string).collect(),
             config_warnings: profile.warnings.iter().map(ToString::to_string).collect(),
             search_fields,
+            access_grant: profile.identity_center.as_ref().and_then(|center| {
+                let grants = &center.access_grants;
+                Some((grants.target.clone()?, grants.permission))
+            }),
             cache: CacheView::default(),
             activity: Activity::Idle,
         }
@@ -157,7 +204,10 @@ impl ProfileRow {
         }
         if !matches!(
             self.kind,
-            ProfileKind::WebIdentity | ProfileKind::TokenFile | ProfileKind::Chained
+            ProfileKind::WebIdentity
+                | ProfileKind::TokenFile
+                | ProfileKind::Chained
+                | ProfileKind::Sso
         ) {
             return Status::NotApplicable;
         }
@@ -166,27 +216,33 @@ impl ProfileRow {
         }
         match &self.cache.credentials {
             None => Status::NeverLoggedIn,
-            Some(creds) => {
-                let remaining = creds.expiration - now;
-                if remaining <= chrono::Duration::zero() {
-                    Status::Expired
-                } else if remaining < EXPIRING_WITHIN {
-                    Status::Expiring { remaining }
-                } else {
-                    Status::Valid { remaining }
-                }
-            }
+            Some(creds) => expiry_status(creds.expiration, now),
         }
+    }
+}
+
+fn expiry_status(expiration: DateTime<Utc>, now: DateTime<Utc>) -> Status {
+    let remaining = expiration - now;
+    if remaining <= chrono::Duration::zero() {
+        Status::Expired
+    } else if remaining < EXPIRING_WITHIN {
+        Status::Expiring { remaining }
+    } else {
+        Status::Valid { remaining }
     }
 }
 
 /// Sorts rows by group (profiles without an IdP last) then name, so profiles of one IdP app
 /// sit together under one heading.
-pub fn rows_from_config(config: &Config) -> Vec<ProfileRow> {
+pub fn rows_from_config(
+    config: &Config,
+    detections: Option<&DetectionCache>,
+    now: DateTime<Utc>,
+) -> Vec<ProfileRow> {
     let mut rows: Vec<ProfileRow> = config
         .profiles
         .iter()
-        .map(|profile| ProfileRow::from_profile(profile, config))
+        .map(|profile| ProfileRow::from_profile(profile, config, detections, now))
         .collect();
     rows.sort_by(|a, b| {
         (
@@ -208,6 +264,22 @@ fn group_without_idp(kind: ProfileKind) -> String {
         ProfileKind::Chained => "chained (source_profile)".to_owned(),
         ProfileKind::Sso => "IAM Identity Center".to_owned(),
         _ => "other profiles".to_owned(),
+    }
+}
+
+/// How an IAM Identity Center profile logs in, in words for the detail pane.
+fn sso_source(sso: &SsoProfile) -> String {
+    let start = sso.start_url.as_deref().unwrap_or("?");
+    match &sso.session {
+        Some(session) => format!("IAM Identity Center, sso-session {session} ({start})"),
+        None => format!("IAM Identity Center, legacy sso_start_url ({start})"),
+    }
+}
+
+fn sso_group(sso: &SsoProfile) -> String {
+    match &sso.start_url {
+        Some(url) => format!("IAM Identity Center · {}", host_of(url)),
+        None => "IAM Identity Center".to_owned(),
     }
 }
 
@@ -250,10 +322,14 @@ fn chain_of(profile: &Profile, config: &Config) -> Vec<String> {
     if let Some(jump) = &profile.jump_role_arn {
         chain.push(format!("jump role {jump}"));
     }
-    if !chain.is_empty()
+    if (!chain.is_empty() || profile.identity_center.is_some())
         && let Some(role) = &profile.role_arn
     {
         chain.push(format!("role {role}"));
+    }
+    if let Some(center) = &profile.identity_center {
+        chain.push("Identity Center context".to_owned());
+        chain.push(format!("identity-enhanced role {}", center.role_arn));
     }
     chain
 }
@@ -278,5 +354,53 @@ mod tests {
     #[test]
     fn host_of_drops_scheme_and_path() {
         assert_eq!(host_of("https://x.okta.com/oauth2/default"), "x.okta.com");
+    }
+
+    #[test]
+    fn a_probe_needing_url_shows_the_provider_a_cached_detection_found() {
+        use crate::idp::{Detection, DetectionMethod, IssuerSource, ProbeEvidence};
+
+        let text = "[profile corp]\n\
+                    web_identity_auth_url = https://login.corp.example/realms/dev\n\
+                    web_identity_client_id = runas\n\
+                    role_arn = arn:aws:iam::123456789012:role/dev\n";
+        let config = crate::config::parse(std::path::Path::new("/home/me/.aws/config"), text);
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let unknown = rows_from_config(&config, None, now);
+        assert_eq!(unknown[0].provider, None);
+        assert!(unknown[0].detected_by.contains("first login"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = DetectionCache::load(dir.path()).unwrap();
+        let auth_url = config.profiles[0]
+            .web_identity
+            .as_ref()
+            .unwrap()
+            .auth_url
+            .clone();
+        cache.put(
+            &auth_url,
+            Detection {
+                provider: ProviderKind::Keycloak,
+                issuer: auth_url.clone(),
+                issuer_exact: "https://login.corp.example/realms/dev".to_owned(),
+                method: DetectionMethod::Probe(ProbeEvidence::KeycloakCookie),
+                issuer_source: IssuerSource::Discovery {
+                    corrected_from: None,
+                },
+            },
+            now,
+        );
+        let known = rows_from_config(&config, Some(&cache), now);
+        assert_eq!(known[0].provider, Some(ProviderKind::Keycloak));
+        assert!(
+            known[0].detected_by.ends_with("(cached)"),
+            "{}",
+            known[0].detected_by
+        );
+        assert_eq!(
+            known[0].issuer.as_deref(),
+            Some("https://login.corp.example/realms/dev")
+        );
     }
 }

@@ -15,10 +15,10 @@ use super::effects::Runner;
 use super::msg::{Effect, Msg, Outcome};
 use super::rows::rows_from_config;
 use super::state::App;
-use super::terminal::{TerminalGuard, osc52};
+use super::terminal::{TerminalGuard, open_tty, osc52};
 use super::update::update;
 use super::view::view;
-use crate::cache::{self, CacheError, store::Store};
+use crate::cache::{self, CacheError, DetectionCache, store::Store};
 use crate::config::{self, Config, ConfigError};
 use crate::session::{Session, SessionError};
 use crate::shell::{self, Format, Handoff};
@@ -53,11 +53,18 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
     };
     let (config, notes) = load_config(path.clone());
     let config = Arc::new(config);
+    let cache_dir = cache::dir()?;
     let session = Arc::new(Session::new(
         Arc::clone(&config),
-        Store::new(cache::dir()?),
+        Store::new(cache_dir.clone()),
     )?);
-    let mut app = App::new(path, rows_from_config(&config), notes);
+    // Only a convenience: without it, URLs that need a probe show `?` until a login.
+    let detections = DetectionCache::load(&cache_dir).ok();
+    let mut app = App::new(
+        path,
+        rows_from_config(&config, detections.as_ref(), Utc::now()),
+        notes,
+    );
     app.color = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     app.export_format = options
         .format
@@ -141,8 +148,12 @@ fn fit_to_terminal(app: &mut App, guard: &mut TerminalGuard) -> Result<(), TuiEr
 /// Hands the terminal to a shell with the credentials and takes it back when the shell exits.
 async fn run_shell(guard: &mut TerminalGuard, handoff: Handoff) -> Result<Msg, TuiError> {
     let profile = handoff.profile.clone();
+    let tty = open_tty()?;
     guard.suspend()?;
-    let outcome = tokio::task::spawn_blocking(move || shell::subshell::run(&handoff, false)).await;
+    let outcome = tokio::task::spawn_blocking(move || {
+        shell::subshell::run_on_terminal(&handoff, false, &tty)
+    })
+    .await;
     guard.resume()?;
     let result = match outcome {
         Ok(Ok(status)) => Ok(format!("exited with {}", shell::exit_code(status))),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::rows::ProfileRow;
+use super::rows::{GrantView, ProfileRow};
 
 /// Credentials with less than this left are shown as expiring (the SDKs' advisory window).
 pub const EXPIRING_WITHIN: Duration = Duration::minutes(15);
@@ -72,6 +72,14 @@ pub enum Stage {
     AssumingRole {
         role_arn: String,
     },
+    /// Trusted identity propagation: `CreateTokenWithIAM`.
+    CreatingIdentityContext,
+    AssumingIdentityEnhancedRole {
+        role_arn: String,
+    },
+    FetchingAccessGrant {
+        target: String,
+    },
 }
 
 impl Stage {
@@ -88,6 +96,9 @@ impl Stage {
             Stage::DeviceCode { .. } | Stage::WaitingForDevice => "waiting for device approval",
             Stage::ExchangingCode => "exchanging the code",
             Stage::AssumingRole { .. } => "assuming the role",
+            Stage::CreatingIdentityContext => "asking Identity Center",
+            Stage::AssumingIdentityEnhancedRole { .. } => "assuming the identity-enhanced role",
+            Stage::FetchingAccessGrant { .. } => "asking S3 Access Grants",
         }
     }
 }
@@ -112,11 +123,27 @@ pub enum Overlay {
     },
 }
 
-/// One line of the list: a group heading (the IdP) or a profile (index into `App::rows`).
+/// One line of the list: a group heading (the IdP), a profile (index into `App::rows`), or one
+/// of a profile's cached S3 Access Grants (index into its `cache.grants`) under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListItem {
     Group(String),
     Profile(usize),
+    Grant { row: usize, grant: usize },
+}
+
+impl ListItem {
+    /// Profiles and grants can be selected; headings cannot.
+    pub fn is_selectable(&self) -> bool {
+        !matches!(self, ListItem::Group(_))
+    }
+}
+
+/// A selection that outlives a rebuild of the list: see [`App::selection_key`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SelectionKey {
+    pub profile: Option<String>,
+    pub grant: Option<(String, crate::config::GrantPermission)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,7 +164,7 @@ pub struct App {
     pub filter: Filter,
     /// What the list shows now: headings and the rows that match the filter.
     pub items: Vec<ListItem>,
-    /// Index into `items`, always a `ListItem::Profile` when any is visible.
+    /// Index into `items`, always a profile or grant item when any is visible.
     pub selected: Option<usize>,
     pub overlay: Overlay,
     /// A one-line note for the person (what just happened, or why a key did nothing).
@@ -213,10 +240,22 @@ impl App {
         *offset = (*offset).min(self.items.len().saturating_sub(height));
     }
 
+    /// The selected profile, or the profile of the selected grant.
     pub fn selected_row(&self) -> Option<&ProfileRow> {
         match self.items.get(self.selected?)? {
-            ListItem::Profile(index) => self.rows.get(*index),
+            ListItem::Profile(index) | ListItem::Grant { row: index, .. } => self.rows.get(*index),
             ListItem::Group(_) => None,
+        }
+    }
+
+    /// The selected grant row and its profile, when a grant is selected.
+    pub fn selected_grant(&self) -> Option<(&ProfileRow, &GrantView)> {
+        match self.items.get(self.selected?)? {
+            ListItem::Grant { row, grant } => {
+                let row = self.rows.get(*row)?;
+                Some((row, row.cache.grants.get(*grant)?))
+            }
+            _ => None,
         }
     }
 
@@ -234,7 +273,35 @@ impl App {
 
     /// Rebuilds `items` from the filter, keeping the selected profile when it still matches.
     pub fn refilter(&mut self) {
-        let keep = self.selected_row().map(|row| row.name.clone());
+        self.rebuild_items();
+        self.list_viewport.offset = 0;
+        self.scroll_into_view();
+    }
+
+    /// What is selected, by name: the profile and, on a grant row, the grant's target and
+    /// permission. Taken before the rows change, so the selection survives a cache read.
+    pub fn selection_key(&self) -> SelectionKey {
+        SelectionKey {
+            profile: self.selected_row().map(|row| row.name.clone()),
+            grant: self
+                .selected_grant()
+                .map(|(_, grant)| (grant.target.clone(), grant.permission)),
+        }
+    }
+
+    /// Rebuilds `items` keeping the selection and the scroll position.
+    pub fn rebuild_items(&mut self) {
+        let key = self.selection_key();
+        self.rebuild_items_keeping(key);
+    }
+
+    /// Rebuilds `items` (the cache brought or dropped grants) selecting `key` again: the grant
+    /// when it is still cached, else its profile.
+    pub fn rebuild_items_keeping(&mut self, key: SelectionKey) {
+        let SelectionKey {
+            profile: keep,
+            grant: keep_grant,
+        } = key;
         let query = self.filter.query.trim().to_lowercase();
         self.items.clear();
         let mut last_group: Option<&str> = None;
@@ -247,22 +314,43 @@ impl App {
                 last_group = Some(row.group.as_str());
             }
             self.items.push(ListItem::Profile(index));
+            self.items.extend(
+                (0..row.cache.grants.len()).map(|grant| ListItem::Grant { row: index, grant }),
+            );
         }
-        let kept = keep.and_then(|name| {
+        let kept_profile = keep.and_then(|name| {
             self.items.iter().position(
                 |item| matches!(item, ListItem::Profile(index) if self.rows[*index].name == name),
             )
         });
-        self.selected = kept.or_else(|| self.first_profile_from(0, 1));
-        self.list_viewport.offset = 0;
+        let kept_grant = kept_profile
+            .zip(keep_grant)
+            .and_then(|(at, (target, permission))| {
+                let found = self.items[at + 1..].iter().position(|item| match item {
+                    ListItem::Grant { row, grant } => {
+                        let grant = &self.rows[*row].cache.grants[*grant];
+                        grant.target == target && grant.permission == permission
+                    }
+                    _ => false,
+                })?;
+                // Only among this profile's own grants, which follow it directly.
+                let between = &self.items[at + 1..at + 1 + found];
+                between
+                    .iter()
+                    .all(|item| matches!(item, ListItem::Grant { .. }))
+                    .then_some(at + 1 + found)
+            });
+        self.selected = kept_grant
+            .or(kept_profile)
+            .or_else(|| self.first_profile_from(0, 1));
         self.scroll_into_view();
     }
 
-    /// The first profile item at or after `start` going in `step` direction.
+    /// The first profile or grant item at or after `start` going in `step` direction.
     pub fn first_profile_from(&self, start: usize, step: isize) -> Option<usize> {
         let mut index = start as isize;
         while index >= 0 && (index as usize) < self.items.len() {
-            if matches!(self.items[index as usize], ListItem::Profile(_)) {
+            if self.items[index as usize].is_selectable() {
                 return Some(index as usize);
             }
             index += step;
@@ -270,7 +358,7 @@ impl App {
         None
     }
 
-    /// Moves the selection by `delta` profiles, stopping at the ends.
+    /// Moves the selection by `delta` profiles or grants, stopping at the ends.
     pub fn move_selection(&mut self, delta: isize) {
         let Some(current) = self.selected else { return };
         let step = delta.signum();

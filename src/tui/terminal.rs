@@ -26,7 +26,8 @@ pub struct TerminalGuard {
 
 static PANIC_HOOK: Once = Once::new();
 
-fn open_tty() -> io::Result<File> {
+/// The controlling terminal, which the TUI draws on and a shell started from it uses.
+pub(super) fn open_tty() -> io::Result<File> {
     OpenOptions::new().read(true).write(true).open("/dev/tty")
 }
 

@@ -62,7 +62,11 @@ pub fn now() -> DateTime<Utc> {
 
 pub fn app_from(text: &str) -> App {
     let config = config::parse(Path::new("/home/me/.aws/config"), text);
-    let mut app = App::new(config.path.clone(), rows_from_config(&config), Vec::new());
+    let mut app = App::new(
+        config.path.clone(),
+        rows_from_config(&config, None, chrono::Utc::now()),
+        Vec::new(),
+    );
     app.color = false;
     app
 }
@@ -97,6 +101,7 @@ pub fn mixed_app() -> App {
                     Duration::seconds(42 * 60 + 10),
                 )),
                 tokens: Some(tokens.clone()),
+                grants: Vec::new(),
             },
         ),
         (
@@ -108,6 +113,7 @@ pub fn mixed_app() -> App {
                     Duration::seconds(9 * 60 + 5),
                 )),
                 tokens: Some(tokens),
+                grants: Vec::new(),
             },
         ),
         (
@@ -115,6 +121,7 @@ pub fn mixed_app() -> App {
             CacheView {
                 credentials: Some(credentials("audit", 70, Duration::minutes(-10))),
                 tokens: None,
+                grants: Vec::new(),
             },
         ),
     ];

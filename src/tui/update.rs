@@ -6,7 +6,8 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
 
-use super::msg::{Effect, LoginMode, Msg, Outcome};
+use super::grant_keys::{fetch_configured_grant, selected_grant};
+use super::msg::{Effect, GrantRequest, LoginMode, Msg, Outcome};
 use super::state::{Activity, After, App, ListItem, Overlay, Stage};
 
 /// Re-read the cache this often (in ticks) so logins by other runas processes show up.
@@ -43,12 +44,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             result,
         } => on_finished(app, &profile, task, then, result),
         Msg::CacheRead(views) => {
+            let selection = app.selection_key();
             for (name, view) in views {
                 if let Some(row) = app.row_mut(&name) {
                     row.cache = view;
                 }
             }
             app.cache_loaded = true;
+            // Grants come and go with the cache; their rows follow.
+            app.rebuild_items_keeping(selection);
             Vec::new()
         }
         Msg::Forgotten { profile, result } => {
@@ -124,12 +128,32 @@ fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.overlay = Overlay::Help;
             Vec::new()
         }
-        KeyCode::Enter => start(app, LoginMode::Normal, After::Nothing, true),
-        KeyCode::Char('d') => start(app, LoginMode::Device, After::Nothing, true),
-        KeyCode::Char('r') => start(app, LoginMode::Force, After::Nothing, true),
-        KeyCode::Char('s') => start(app, LoginMode::Normal, After::Shell, false),
-        KeyCode::Char('e') => start(app, LoginMode::Normal, After::Export, false),
-        KeyCode::Char('y') => start(app, LoginMode::Normal, After::Copy, false),
+        KeyCode::Enter => start(app, LoginMode::Normal, After::Nothing, true, None),
+        KeyCode::Char('d') => start(app, LoginMode::Device, After::Nothing, true, None),
+        KeyCode::Char('r') => start(app, LoginMode::Force, After::Nothing, true, None),
+        // On a grant row, the hand-off keys use the grant's credentials.
+        KeyCode::Char('s') => start(
+            app,
+            LoginMode::Normal,
+            After::Shell,
+            false,
+            selected_grant(app),
+        ),
+        KeyCode::Char('e') => start(
+            app,
+            LoginMode::Normal,
+            After::Export,
+            false,
+            selected_grant(app),
+        ),
+        KeyCode::Char('y') => start(
+            app,
+            LoginMode::Normal,
+            After::Copy,
+            false,
+            selected_grant(app),
+        ),
+        KeyCode::Char('a') => fetch_configured_grant(app),
         KeyCode::Char('x') => match app.selected_row() {
             Some(row) if matches!(row.activity, Activity::Running { .. }) => {
                 app.note = Some(format!("{}: a login is running; Esc cancels it", row.name));
@@ -227,7 +251,13 @@ fn on_login_modal_key(app: &mut App, profile: &str, key: KeyEvent) -> Vec<Effect
 }
 
 /// Starts a login task for the selected profile, or reopens the modal of one that runs.
-fn start(app: &mut App, mode: LoginMode, then: After, open_modal: bool) -> Vec<Effect> {
+pub(super) fn start(
+    app: &mut App,
+    mode: LoginMode,
+    then: After,
+    open_modal: bool,
+    grant: Option<GrantRequest>,
+) -> Vec<Effect> {
     let Some(row) = app.selected_row() else {
         return Vec::new();
     };
@@ -254,6 +284,7 @@ fn start(app: &mut App, mode: LoginMode, then: After, open_modal: bool) -> Vec<E
         task,
         mode,
         then,
+        grant,
     }]
 }
 
@@ -344,7 +375,7 @@ fn on_mouse(app: &mut App, mouse: crossterm::event::MouseEvent) {
                 return;
             }
             let index = viewport.offset + usize::from(mouse.row - viewport.top);
-            if matches!(app.items.get(index), Some(ListItem::Profile(_))) {
+            if app.items.get(index).is_some_and(ListItem::is_selectable) {
                 app.selected = Some(index);
             }
         }

@@ -36,7 +36,7 @@ fn profiles_are_grouped_by_idp_and_headings_are_never_selected() {
         .iter()
         .filter_map(|item| match item {
             ListItem::Group(name) => Some(name.as_str()),
-            ListItem::Profile(_) => None,
+            ListItem::Profile(_) | ListItem::Grant { .. } => None,
         })
         .collect();
     assert_eq!(
@@ -139,6 +139,7 @@ fn enter_starts_a_browser_login_with_its_modal_and_esc_cancels_it() {
             task,
             mode,
             then,
+            grant: None,
         },
     ] = effects.as_slice()
     else {

@@ -3,10 +3,21 @@
 //! required) until the IdP redirects to the client's redirect URI, then hands back the code.
 //! No listener is needed: the final `Location` is read, never fetched. 127.0.0.1 only.
 
-use openidconnect::{CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier};
-use reqwest::Url;
+use std::time::Duration;
 
+use openidconnect::core::{CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, TokenResponse,
+};
+use reqwest::Url;
+use runas::creds::Secret;
+
+use super::peers::Peers;
 use super::raw_http::percent_encode;
+
+/// A redirect URI of the public client (any port works: native loopback rule).
+pub const REDIRECT_URI: &str = "http://127.0.0.1:8090/callback";
 
 const MAX_HOPS: usize = 12;
 
@@ -116,4 +127,61 @@ fn code_from_redirect(redirect: &Url, expected_state: &str) -> String {
         "state of {redirect}"
     );
     param("code").unwrap_or_else(|| panic!("no code in {redirect}"))
+}
+
+/// Logs in as `client_id` (with `secret` for the confidential client) and returns the ID token.
+pub async fn log_in(peers: &Peers, client_id: &str, secret: Option<&str>) -> Secret {
+    log_in_with_expiry(peers, client_id, secret, REDIRECT_URI)
+        .await
+        .0
+}
+
+/// [`log_in`], also returning the ID token's `exp`.
+pub async fn log_in_with_expiry(
+    peers: &Peers,
+    client_id: &str,
+    secret: Option<&str>,
+    redirect_uri: &str,
+) -> (Secret, chrono::DateTime<chrono::Utc>) {
+    let http = runas::http::idp_client(Duration::from_secs(10)).unwrap();
+    let issuer = IssuerUrl::new(peers.issuer()).unwrap();
+    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
+        .await
+        .unwrap();
+    assert_eq!(metadata.issuer().as_str(), peers.issuer());
+
+    // Expiry is judged as of the login's start: a 1 s token may be a few ms from its `exp`
+    // (whole seconds) by the time it is checked, which must not fail the login itself.
+    let login_started = chrono::Utc::now();
+    let login = scripted_login(&peers.issuer(), client_id, redirect_uri).await;
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(client_id.to_owned()),
+        secret.map(|s| ClientSecret::new(s.to_owned())),
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned()).unwrap());
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(login.code))
+        .unwrap()
+        .set_pkce_verifier(login.pkce_verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert!(
+        tokens.refresh_token().is_some(),
+        "offline_access with prompt=consent gives one"
+    );
+    let id_token = tokens
+        .id_token()
+        .expect("an id_token in the token response");
+    let verifier = client
+        .id_token_verifier()
+        .set_time_fn(move || login_started);
+    let claims = id_token.claims(&verifier, &login.nonce).unwrap();
+    assert_eq!(claims.subject().as_str(), "alice");
+    assert_eq!(
+        claims.email().map(|e| e.as_str()),
+        Some("alice@example.test")
+    );
+    (Secret::new(id_token.to_string()), claims.expiration())
 }

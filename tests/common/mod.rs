@@ -11,13 +11,20 @@
 
 pub mod cli;
 pub mod fault_server;
+pub mod identity_center;
 pub mod login;
 pub mod peers;
 pub mod raw_http;
+pub mod tmux;
 
 pub use cli::{
     BrowserMode, RunOutput, RunasHome, Running, count, free_callback_uri, idp_defaults, read_json,
     wait_until,
 };
-pub use login::{ScriptedLogin, follow_authorization, scripted_login};
-pub use peers::{ACCOUNT_ID, PUBLIC_CLIENT_ID, PeerOptions, Peers};
+pub use login::{
+    REDIRECT_URI, ScriptedLogin, follow_authorization, log_in, log_in_with_expiry, scripted_login,
+};
+pub use peers::{
+    ACCESS_GRANTS_LOCATION_ROLE_ARN, ACCOUNT_ID, IDC_APPLICATION_ARN, IDC_USER_ID,
+    PUBLIC_CLIENT_ID, PeerOptions, Peers, SSO_REGION, SSO_START_URL, aws_cli_v1,
+};

@@ -19,6 +19,10 @@ const START_ATTEMPTS: usize = 3;
 pub const ACCOUNT_ID: &str = "123456789012";
 /// The public client of the IdP (the audience the strict AWS peer expects).
 pub const PUBLIC_CLIENT_ID: &str = "runas-cli";
+pub use super::identity_center::{
+    ACCESS_GRANTS_LOCATION_ROLE_ARN, IDC_APPLICATION_ARN, IDC_IDENTITY_STORE_ID, IDC_INSTANCE_ARN,
+    IDC_USER_ID, SSO_REGION, SSO_START_URL, aws_cli_v1,
+};
 
 /// How to start the peers. `PeerOptions::default()` is stock behaviour: IdP with login forms,
 /// AWS peer without token checks.
@@ -37,6 +41,18 @@ pub struct PeerOptions {
     pub strict_sts: bool,
     /// More environment for the AWS peer (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
     pub aws_env: Vec<(String, String)>,
+    /// IAM Identity Center, the SSO portal and S3 Access Grants in the AWS peer
+    /// (`PEER_IDENTITY_CENTER`); implied by the options below.
+    pub identity_center: bool,
+    /// The trusted token issuer is a URL nothing answers on, not the test IdP.
+    pub untrusted_issuer: bool,
+    /// Grants for alice in [`ACCOUNT_ID`]: (scope, permission).
+    pub access_grants: Vec<(String, String)>,
+    /// Portal assignments for alice: (account id, role name).
+    pub account_assignments: Vec<(String, String)>,
+    /// Lifetime of the Identity Center access tokens (CreateToken, CreateTokenWithIAM) and of
+    /// the identity context; default 8 h (28800 s).
+    pub sso_token_ttl: Option<u64>,
 }
 
 impl PeerOptions {
@@ -119,6 +135,14 @@ impl Peers {
         (self.idp.id(), self.aws.id())
     }
 
+    /// Stops the IdP now (an IdP that went down after a login); its port then refuses
+    /// connections.
+    pub fn stop_idp(&mut self) {
+        // kill() signals exactly this PID; wait() reaps it, so the port is closed on return.
+        let _ = self.idp.kill();
+        let _ = self.idp.wait();
+    }
+
     /// Where the logs (`idp.log`, `aws.log`) and the IdP's key live for this run.
     pub fn run_dir(&self) -> &Path {
         self.run_dir.path()
@@ -156,6 +180,25 @@ impl Peers {
             answer.body
         );
         arn
+    }
+
+    /// Queues fault answers for the next calls of `action` (`"sts:AssumeRoleWithWebIdentity"`,
+    /// `"sso-oidc:CreateToken"`, ...): each `(status, code)` answers one call, in order, in that
+    /// service's own error format; later calls proceed normally. A faulted call still counts
+    /// in [`Peers::aws_stats`].
+    pub fn inject_aws_faults(&self, action: &str, faults: &[(u16, &str)]) {
+        let entries: Vec<serde_json::Value> = faults
+            .iter()
+            .map(|(status, code)| serde_json::json!({"status": status, "code": code}))
+            .collect();
+        let body = serde_json::json!({ action: entries }).to_string();
+        let answer = raw_http::post_json(self.aws_port, "/runas-peer/faults", &body)
+            .unwrap_or_else(|error| panic!("queue faults for {action}: {error}"));
+        assert_eq!(
+            answer.status, 200,
+            "queue faults for {action}: {}",
+            answer.body
+        );
     }
 
     /// The last lines of both logs, for failure messages.
@@ -296,6 +339,12 @@ fn spawn_both(dir: &Path, options: &PeerOptions) -> Peers {
             .env("PEER_OIDC_AUDIENCE", PUBLIC_CLIENT_ID)
             .env("PEER_MIN_DURATION", "1")
             .env("PEER_EXPIRE_CREDS", "1");
+    }
+    if options.identity_center {
+        let config_path = run_dir.path().join("identity_center.json");
+        let config = options.identity_center_config(&issuer);
+        std::fs::write(&config_path, config.to_string()).expect("write the Identity Center config");
+        aws.env("PEER_IDENTITY_CENTER", &config_path);
     }
     aws.envs(options.aws_env.iter().map(|(k, v)| (k, v)));
 

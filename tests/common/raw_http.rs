@@ -49,6 +49,18 @@ pub fn post_form(
     )
 }
 
+/// POSTs a JSON body.
+pub fn post_json(port: u16, path: &str, json: &str) -> std::io::Result<RawResponse> {
+    request(
+        port,
+        &format!(
+            "POST {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+            json.len()
+        ),
+    )
+}
+
 fn request(port: u16, raw: &str) -> std::io::Result<RawResponse> {
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&address, IO_TIMEOUT)?;

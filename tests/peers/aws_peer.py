@@ -22,6 +22,9 @@ Environment knobs (all optional; without them this is stock moto plus the stats 
       ExpiredToken (S3: 400, other services: 403). moto never checks Expiration.
   INITIAL_NO_AUTH_ACTION_COUNT=N
       moto's own: IAM enforcement (signatures, policies) starts after N requests.
+  PEER_IDENTITY_CENTER=/path/identity_center.json
+      IAM Identity Center, the SSO portal and S3 Access Grants on this port (identity_center.py
+      says what and the file's format).
   PEER_IGNORE_STDIN=1
       Keep running at stdin EOF (for starting it by hand in the background).
 
@@ -30,22 +33,17 @@ Always on:
     (stock moto answers them with HTTP 500 while enforcement is on).
   * GET /runas-peer/stats -> {"<service>:<Action>": count} of the API calls so far, so tests can
     assert that a cached run made no STS call.
+  * POST /runas-peer/faults {"<service>:<Action>": [{"status", "code", "message"?}, ...]} queues
+    error answers for the next calls of that action (peer_calls.py).
   * Exits at stdin EOF (it dies with the test process that holds the pipe, even a SIGKILLed
     one) and on SIGTERM.
 """
-import base64
 import json
 import os
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import _RESTError
 from moto.core.responses import BaseResponse
@@ -56,7 +54,11 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.exceptions import S3ClientError
 from moto.server import main
 from moto.sts.responses import TokenResponse
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
+
+import identity_center
+import peer_calls
+import peer_jwt
 
 OIDC_ISSUER = os.environ.get("PEER_OIDC_ISSUER", "").rstrip("/")
 OIDC_AUDIENCE = os.environ.get("PEER_OIDC_AUDIENCE", "")
@@ -65,37 +67,46 @@ MAX_DURATION = 43200  # STS's hard ceiling, whatever the role allows
 EXPIRE_CREDENTIALS = os.environ.get("PEER_EXPIRE_CREDS") == "1"
 UNSIGNED_STS_ACTIONS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
 STATS_PATH = "/runas-peer/stats"
+FAULTS_PATH = "/runas-peer/faults"
 
-# The issuer is on loopback: a proxy from the environment must never see that traffic.
-_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-# --- request counter ----------------------------------------------------------------------
-_counts_lock = threading.Lock()
-_counts: dict[str, int] = {}
+# --- request counter and fault queue (peer_calls.py) ----------------------------------------
 _stock_call_action = BaseResponse.call_action
 
 
 def _counted_call_action(self):
     key = f"{self.service_name}:{self._get_action()}"
-    with _counts_lock:
-        _counts[key] = _counts.get(key, 0) + 1
+    peer_calls.count_call(key)
+    fault = peer_calls.take_fault(key)
+    if fault is not None:
+        body, headers = peer_calls.moto_fault_answer(self.service_name, fault)
+        return fault.status, headers, body
     return _stock_call_action(self)
 
 
 _stock_dispatch = DomainDispatcherApplication.__call__
 
 
-def _dispatch_with_stats(self, environ, start_response):
-    if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == STATS_PATH:
-        with _counts_lock:
-            body = json.dumps(_counts, sort_keys=True)
-        return Response(body, mimetype="application/json")(environ, start_response)
+def _dispatch_with_peer_routes(self, environ, start_response):
+    method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+    if method == "GET" and path == STATS_PATH:
+        return Response(peer_calls.counts_json(), mimetype="application/json")(environ, start_response)
+    if method == "POST" and path == FAULTS_PATH:
+        try:
+            queued = peer_calls.queue_faults(Request(environ).get_data())
+        except (ValueError, TypeError) as error:
+            answer = Response(json.dumps({"error": str(error)}), status=400, mimetype="application/json")
+        else:
+            answer = Response(json.dumps({"queued": queued}), mimetype="application/json")
+        return answer(environ, start_response)
+    if identity_center.ENABLED:
+        answer = identity_center.handle(environ)
+        if answer is not None:
+            return answer(environ, start_response)
     return _stock_dispatch(self, environ, start_response)
 
 
 BaseResponse.call_action = _counted_call_action
-DomainDispatcherApplication.__call__ = _dispatch_with_stats
+DomainDispatcherApplication.__call__ = _dispatch_with_peer_routes
 
 
 # --- unsigned web-identity calls under IAM enforcement ------------------------------------
@@ -132,93 +143,25 @@ class StsRefusal(Exception):
         )
 
 
-def _b64url(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _b64url_int(text):
-    return int.from_bytes(_b64url(text), "big")
-
-
-class IssuerKeys:
-    """The issuer's JWKS, fetched through discovery once and again when a `kid` is unknown."""
-
-    def __init__(self, issuer):
-        self.issuer = issuer
-        self.keys = None
-        self.lock = threading.Lock()
-
-    def _fetch_json(self, url):
-        try:
-            with _direct.open(url, timeout=5) as answer:
-                return json.load(answer)
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            raise StsRefusal("IDPCommunicationError", f"Couldn't reach the identity provider: {error}")
-
-    def _fetch(self):
-        discovery = self._fetch_json(f"{self.issuer}/.well-known/openid-configuration")
-        self.keys = self._fetch_json(discovery["jwks_uri"]).get("keys", [])
-
-    def find(self, kid):
-        with self.lock:
-            if self.keys is None:
-                self._fetch()
-            match = [k for k in self.keys if kid is None or k.get("kid") == kid]
-            if not match:
-                self._fetch()  # the issuer may have rotated its keys since the last fetch
-                match = [k for k in self.keys if kid is None or k.get("kid") == kid]
-        if not match:
-            raise StsRefusal("InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider")
-        return match[0]
-
-
-_HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
-_CURVES = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1}
-
-
-def _signature_is_valid(alg, jwk, signing_input, signature):
-    family, bits = alg[:2], alg[2:]
-    if bits not in _HASHES or family not in {"RS", "PS", "ES"}:
-        return False
-    digest = _HASHES[bits]()
-    try:
-        if family in {"RS", "PS"}:
-            key = rsa.RSAPublicNumbers(_b64url_int(jwk["e"]), _b64url_int(jwk["n"])).public_key()
-            scheme = (
-                padding.PKCS1v15()
-                if family == "RS"
-                else padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
-            )
-            key.verify(signature, signing_input, scheme, digest)
-        else:
-            curve = _CURVES[jwk["crv"]]()
-            key = ec.EllipticCurvePublicNumbers(_b64url_int(jwk["x"]), _b64url_int(jwk["y"]), curve).public_key()
-            half = len(signature) // 2  # JWS carries r||s; cryptography wants DER
-            der = encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
-            key.verify(der, signing_input, ec.ECDSA(digest))
-    except (InvalidSignature, KeyError, ValueError):
-        return False
-    return True
-
-
-_issuer_keys = IssuerKeys(OIDC_ISSUER)
+_issuer_keys = peer_jwt.IssuerKeys(OIDC_ISSUER)
 
 
 def verify_web_identity_token(token):
     """Returns (claims, audience) of a token real STS would accept, else raises StsRefusal."""
     try:
-        header_part, claims_part, signature_part = token.split(".")
-        header = json.loads(_b64url(header_part))
-        claims = json.loads(_b64url(claims_part))
-        signature = _b64url(signature_part)
-    except ValueError:
+        header, claims, signing_input, signature = peer_jwt.split_token(token)
+    except peer_jwt.MalformedToken:
         raise StsRefusal("InvalidIdentityToken", "The web identity token is not a valid JWT") from None
     issuer = str(claims.get("iss", "")).rstrip("/")
     if issuer != OIDC_ISSUER:
         raise StsRefusal("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {issuer}")
-    key = _issuer_keys.find(header.get("kid"))
-    signing_input = f"{header_part}.{claims_part}".encode()
-    if not _signature_is_valid(str(header.get("alg", "")), key, signing_input, signature):
+    try:
+        key = _issuer_keys.find(header.get("kid"))
+    except peer_jwt.IssuerUnreachable as error:
+        raise StsRefusal("IDPCommunicationError", str(error)) from None
+    except peer_jwt.UnknownSigningKey as error:
+        raise StsRefusal("InvalidIdentityToken", str(error)) from None
+    if not peer_jwt.signature_is_valid(str(header.get("alg", "")), key, signing_input, signature):
         raise StsRefusal("InvalidIdentityToken", "The signature of the web identity token could not be verified")
     now = int(time.time())
     if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
@@ -315,7 +258,8 @@ if __name__ == "__main__":
     print(
         f"aws peer: pid {os.getpid()}, token checks "
         f"{'ON (issuer ' + OIDC_ISSUER + ', audience ' + (OIDC_AUDIENCE or 'any') + ')' if OIDC_ISSUER else 'off'}, "
-        f"min duration {MIN_DURATION}, credential expiry {'ON' if EXPIRE_CREDENTIALS else 'off'}",
+        f"min duration {MIN_DURATION}, credential expiry {'ON' if EXPIRE_CREDENTIALS else 'off'}, "
+        f"identity center {'ON (' + identity_center.CONFIG_PATH + ')' if identity_center.ENABLED else 'off'}",
         flush=True,
     )
     if os.environ.get("PEER_IGNORE_STDIN") != "1":

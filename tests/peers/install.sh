@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the two loopback test peers from the package registries only (PyPI and npm):
-#   venv/               python3 -m venv + pip install -r requirements.lock.txt  (aws_peer.py)
+#   venv/               python3 -m venv + pip install -r requirements.lock.txt  (aws_peer.py,
+#                       and the AWS CLI v1 as venv/bin/aws)
 #   idp/node_modules/   npm ci against idp/package-lock.json                    (idp/server.mjs)
 # Idempotent: each half writes a marker holding a hash of its lock file and the interpreter
 # version, and is skipped while the marker still matches, so a second run takes about a second.

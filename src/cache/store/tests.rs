@@ -23,6 +23,7 @@ fn entry(profile: &str) -> CredentialEntry {
         role_arn: Some("arn:aws:iam::123456789012:role/dev".into()),
         assumed_role_arn: Some("arn:aws:sts::123456789012:assumed-role/dev/alice".into()),
         session_name: Some("alice".into()),
+        identity_enhanced: false,
     }
 }
 

@@ -16,10 +16,31 @@ pub enum FlowError {
     #[error("cannot fetch the signing keys (JWKS) from {url}: {reason}")]
     Jwks { url: String, reason: String },
     #[error(
-        "the ID token is signed with a key that {issuer} does not publish, even after fetching \
-         its keys again"
+        "the ID token is signed with key {}, which {issuer} does not publish even after fetching \
+         its keys (JWKS) again: log in again; if this persists, the IdP's signing keys are \
+         misconfigured",
+        .kid.as_deref().map_or_else(|| "(no kid)".to_owned(), |kid| format!("`{kid}`"))
     )]
-    UnknownKid { issuer: String },
+    UnknownKid { issuer: String, kid: Option<String> },
+    #[error(
+        "the ID token from {issuer} expired {seconds_ago} s ago, beyond the {leeway_seconds} s \
+         clock leeway: this machine's clock or the IdP's is wrong; check both (e.g. timedatectl)"
+    )]
+    IdTokenExpired {
+        issuer: String,
+        seconds_ago: u64,
+        leeway_seconds: u64,
+    },
+    #[error(
+        "the ID token from {issuer} was issued {seconds_ahead} s in the future (its iat), beyond \
+         the {leeway_seconds} s clock leeway: this machine's clock is behind the IdP's; check \
+         both (e.g. timedatectl)"
+    )]
+    IdTokenIssuedInTheFuture {
+        issuer: String,
+        seconds_ahead: u64,
+        leeway_seconds: u64,
+    },
     #[error("the ID token was rejected: {0}")]
     IdTokenInvalid(String),
     #[error("the token endpoint did not return an ID token (is `openid` among the scopes?)")]

@@ -29,10 +29,10 @@ pub use browser::browser_login;
 pub use device::{DevicePollPacing, device_login};
 pub use error::{FlowError, advice};
 pub use opener::{BrowserOpener, SystemBrowser};
-pub use provider::{Provider, ProviderRegistry};
+pub use provider::{MetadataStore, Provider, ProviderRegistry, StoredMetadata};
 pub use refresh::refresh;
 pub use token_file::read_token_file;
-pub use verify::EXPIRY_LEEWAY;
+pub use verify::CLOCK_LEEWAY;
 
 use crate::idp::callback;
 

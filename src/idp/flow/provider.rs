@@ -1,11 +1,13 @@
-//! OpenID provider discovery: the discovery document and JWKS of each issuer, fetched once per
-//! process and shared, plus the https rule for every endpoint runas talks to. It owns the
-//! process-wide cache of providers and the single JWKS re-fetch on an unknown `kid`; the flows
-//! themselves live elsewhere and only borrow a [`Provider`].
+//! OpenID provider discovery: the discovery document and JWKS of each issuer, fetched once and
+//! shared, plus the https rule for every endpoint runas talks to. It owns the process-wide
+//! registry of providers and the single JWKS re-fetch on an unknown `kid`; an injected
+//! [`MetadataStore`] keeps the documents across processes (idp never touches the disk itself,
+//! DESIGN §10). The flows themselves live elsewhere and only borrow a [`Provider`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use chrono::{DateTime, Utc};
 use openidconnect::core::{
     CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType,
     CoreJsonWebKey, CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm,
@@ -23,6 +25,27 @@ use tokio::sync::OnceCell;
 use super::error::error_chain;
 use super::{ClientSettings, FlowError, TokenAuthMethod};
 use crate::http::reqwest;
+
+/// One issuer's documents as a [`MetadataStore`] keeps them: JSON as the IdP sent it (the key
+/// set as runas parsed it), checked again like a fresh answer whenever it is used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMetadata {
+    /// The issuer as configured, without a trailing slash: the store's key.
+    pub issuer: String,
+    /// When discovery fetched the document; a JWKS re-fetch keeps it.
+    pub fetched_at: DateTime<Utc>,
+    pub discovery: serde_json::Value,
+    pub jwks: serde_json::Value,
+}
+
+/// Where discovery documents outlive the process. Every method is best effort: a store that
+/// cannot read or write only costs requests.
+pub trait MetadataStore: Send + Sync + std::fmt::Debug {
+    /// `issuer`'s documents if they are young enough to use without asking the IdP.
+    fn load(&self, issuer: &str) -> Option<StoredMetadata>;
+    fn save(&self, metadata: &StoredMetadata);
+    fn forget(&self, issuer: &str);
+}
 
 /// The discovery fields runas reads beyond OIDC Core: the RFC 8628 device endpoint.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +92,19 @@ pub struct Provider {
     jwks: RwLock<(u64, Arc<CoreJsonWebKeySet>)>,
     jwks_refetch: tokio::sync::Mutex<()>,
     http: reqwest::Client,
+    /// The documents as fetched, for writing back to `store` after a JWKS re-fetch.
+    stored: StoredMetadata,
+    store: Option<Arc<dyn MetadataStore>>,
+    from_store: bool,
+}
+
+/// The checked endpoints of a discovery document.
+struct Endpoints {
+    issuer: IssuerUrl,
+    authorization_endpoint: AuthUrl,
+    token_endpoint: TokenUrl,
+    device_authorization_endpoint: Option<DeviceAuthorizationUrl>,
+    jwks_uri: JsonWebKeySetUrl,
 }
 
 impl Provider {
@@ -97,41 +133,55 @@ impl Provider {
             .bytes()
             .await
             .map_err(|err| discovery_error(error_chain(&err)))?;
-        let document: DiscoveryDocument = serde_json::from_slice(&body)
+        let discovery: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|err| discovery_error(format!("invalid discovery document: {err}")))?;
+        let endpoints = check_discovery(&requested, &discovery)?;
+        let jwks = fetch_jwks(&http, &endpoints.jwks_uri).await?;
+        let stored = StoredMetadata {
+            issuer: requested,
+            fetched_at: Utc::now(),
+            discovery,
+            jwks: jwks_json(&jwks),
+        };
+        Ok(Provider::assemble(http, endpoints, jwks, stored, false))
+    }
 
-        // OIDC Discovery §4.3 wants an exact match; a lone trailing slash is forgiven because a
-        // parsed URL cannot tell whether the person typed one. Discovery then has the last word.
-        let discovered = document.issuer().as_str();
-        if discovered.trim_end_matches('/') != requested {
-            return Err(discovery_error(format!(
-                "the discovery document names a different issuer, {discovered}"
-            )));
-        }
-        let token_endpoint = document.token_endpoint().cloned().ok_or_else(|| {
-            discovery_error("the discovery document has no token_endpoint".into())
-        })?;
-        let device_authorization_endpoint = document
-            .additional_metadata()
-            .device_authorization_endpoint
-            .clone();
-        require_secure(token_endpoint.url())?;
-        require_secure(document.authorization_endpoint().url())?;
-        require_secure(document.jwks_uri().url())?;
-        if let Some(device) = &device_authorization_endpoint {
-            require_secure(device.url())?;
-        }
-        let jwks = fetch_jwks(&http, document.jwks_uri()).await?;
-        Ok(Provider {
-            issuer: document.issuer().clone(),
-            authorization_endpoint: document.authorization_endpoint().clone(),
-            token_endpoint,
-            device_authorization_endpoint,
-            jwks_uri: document.jwks_uri().clone(),
+    /// A provider from documents an earlier process stored, checked exactly as if fetched now.
+    fn from_stored(http: reqwest::Client, stored: StoredMetadata) -> Result<Provider, FlowError> {
+        let endpoints = check_discovery(&stored.issuer, &stored.discovery)?;
+        let jwks: CoreJsonWebKeySet =
+            serde_json::from_value(stored.jwks.clone()).map_err(|err| FlowError::Jwks {
+                url: endpoints.jwks_uri.to_string(),
+                reason: format!("stored key set unreadable: {err}"),
+            })?;
+        Ok(Provider::assemble(http, endpoints, jwks, stored, true))
+    }
+
+    fn assemble(
+        http: reqwest::Client,
+        endpoints: Endpoints,
+        jwks: CoreJsonWebKeySet,
+        stored: StoredMetadata,
+        from_store: bool,
+    ) -> Provider {
+        Provider {
+            issuer: endpoints.issuer,
+            authorization_endpoint: endpoints.authorization_endpoint,
+            token_endpoint: endpoints.token_endpoint,
+            device_authorization_endpoint: endpoints.device_authorization_endpoint,
+            jwks_uri: endpoints.jwks_uri,
             jwks: RwLock::new((1, Arc::new(jwks))),
             jwks_refetch: tokio::sync::Mutex::new(()),
             http,
-        })
+            stored,
+            store: None,
+            from_store,
+        }
+    }
+
+    /// Whether these documents came from the store rather than from the IdP in this process.
+    pub fn from_store(&self) -> bool {
+        self.from_store
     }
 
     /// The issuer exactly as its discovery document spells it: what `iss` must equal.
@@ -205,10 +255,14 @@ impl Provider {
         if current.0 != seen {
             return Ok(current);
         }
-        let fresh = (
-            seen + 1,
-            Arc::new(fetch_jwks(&self.http, &self.jwks_uri).await?),
-        );
+        let keys = fetch_jwks(&self.http, &self.jwks_uri).await?;
+        if let Some(store) = &self.store {
+            store.save(&StoredMetadata {
+                jwks: jwks_json(&keys),
+                ..self.stored.clone()
+            });
+        }
+        let fresh = (seen + 1, Arc::new(keys));
         match self.jwks.write() {
             Ok(mut guard) => *guard = fresh.clone(),
             Err(poisoned) => *poisoned.into_inner() = fresh.clone(),
@@ -228,8 +282,65 @@ impl Provider {
             jwks: RwLock::new((1, Arc::new(jwks))),
             jwks_refetch: tokio::sync::Mutex::new(()),
             http: crate::http::idp_client(std::time::Duration::from_secs(5)).unwrap(),
+            stored: StoredMetadata {
+                issuer: issuer.to_owned(),
+                fetched_at: Utc::now(),
+                discovery: serde_json::Value::Null,
+                jwks: serde_json::Value::Null,
+            },
+            store: None,
+            from_store: false,
         }
     }
+}
+
+/// The checks every discovery document passes before use, fetched or stored: it parses, names
+/// the issuer that was asked for, has a token endpoint, and every endpoint is https (or
+/// loopback).
+fn check_discovery(requested: &str, discovery: &serde_json::Value) -> Result<Endpoints, FlowError> {
+    let discovery_error = |reason: String| FlowError::Discovery {
+        issuer: requested.to_owned(),
+        reason,
+    };
+    let document = DiscoveryDocument::deserialize(discovery)
+        .map_err(|err| discovery_error(format!("invalid discovery document: {err}")))?;
+    // OIDC Discovery §4.3 wants an exact match; a lone trailing slash is forgiven because a
+    // parsed URL cannot tell whether the person typed one. Discovery then has the last word.
+    let discovered = document.issuer().as_str();
+    if discovered.trim_end_matches('/') != requested {
+        return Err(discovery_error(format!(
+            "the discovery document names a different issuer, {discovered}"
+        )));
+    }
+    let token_endpoint = document
+        .token_endpoint()
+        .cloned()
+        .ok_or_else(|| discovery_error("the discovery document has no token_endpoint".into()))?;
+    let device_authorization_endpoint = document
+        .additional_metadata()
+        .device_authorization_endpoint
+        .clone();
+    require_secure(token_endpoint.url())?;
+    require_secure(document.authorization_endpoint().url())?;
+    require_secure(document.jwks_uri().url())?;
+    if let Some(device) = &device_authorization_endpoint {
+        require_secure(device.url())?;
+    }
+    Ok(Endpoints {
+        issuer: document.issuer().clone(),
+        authorization_endpoint: document.authorization_endpoint().clone(),
+        token_endpoint,
+        device_authorization_endpoint,
+        jwks_uri: document.jwks_uri().clone(),
+    })
+}
+
+/// The key set as JSON for the store. Only keys runas could parse are kept, which are the only
+/// ones it can verify with anyway.
+fn jwks_json(keys: &CoreJsonWebKeySet) -> serde_json::Value {
+    // Serializing plain data structures to a JSON value cannot fail; Null would only make the
+    // stored copy unreadable, which reads as absent.
+    serde_json::to_value(keys).unwrap_or(serde_json::Value::Null)
 }
 
 async fn fetch_jwks(
@@ -244,11 +355,13 @@ async fn fetch_jwks(
         })
 }
 
-/// The process-wide cache: one discovery per issuer, shared by every profile and task.
+/// The process-wide registry: one discovery per issuer, shared by every profile and task, and
+/// read from the [`MetadataStore`] when one is given and holds a usable copy.
 #[derive(Debug)]
 pub struct ProviderRegistry {
     http: reqwest::Client,
     providers: Mutex<HashMap<String, Arc<OnceCell<Arc<Provider>>>>>,
+    store: Option<Arc<dyn MetadataStore>>,
 }
 
 impl ProviderRegistry {
@@ -256,27 +369,72 @@ impl ProviderRegistry {
         ProviderRegistry {
             http,
             providers: Mutex::new(HashMap::new()),
+            store: None,
         }
     }
 
-    /// The provider for `issuer`, discovered on first use. Concurrent callers for the same
-    /// issuer wait for one discovery; a failed discovery is not cached, so a later call retries.
+    /// Keeps discovery documents and key sets in `store` across processes.
+    pub fn with_store(mut self, store: Arc<dyn MetadataStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The provider for `issuer`: stored documents if usable, else discovered. Concurrent
+    /// callers for the same issuer wait for one discovery; a failed discovery is not kept, so
+    /// a later call retries.
     pub async fn get(&self, issuer: &Url) -> Result<Arc<Provider>, FlowError> {
         let cell = {
-            let mut providers = match self.providers.lock() {
-                Ok(guard) => guard,
-                // Only inserts happen under this lock; the map stays usable after a panic.
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut providers = self.lock_providers();
             providers.entry(issuer_string(issuer)).or_default().clone()
         };
-        cell.get_or_try_init(|| async {
-            Provider::discover(self.http.clone(), issuer)
-                .await
-                .map(Arc::new)
-        })
-        .await
-        .cloned()
+        cell.get_or_try_init(|| async { self.load_or_discover(issuer).await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    /// Forgets `issuer`'s documents here and in the store, after a failure that suggests they
+    /// are out of date (the token endpoint moved): the next [`Self::get`] discovers again.
+    pub fn forget(&self, issuer: &Url) {
+        let key = issuer_string(issuer);
+        self.lock_providers().remove(&key);
+        if let Some(store) = &self.store {
+            store.forget(&key);
+        }
+    }
+
+    fn lock_providers(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<Provider>>>>> {
+        match self.providers.lock() {
+            Ok(guard) => guard,
+            // Only inserts and removals happen under this lock; the map stays usable after a
+            // panic.
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    async fn load_or_discover(&self, issuer: &Url) -> Result<Provider, FlowError> {
+        require_secure(issuer)?;
+        let Some(store) = &self.store else {
+            return Provider::discover(self.http.clone(), issuer).await;
+        };
+        let requested = issuer_string(issuer);
+        if let Some(stored) = store.load(&requested).filter(|s| s.issuer == requested) {
+            match Provider::from_stored(self.http.clone(), stored) {
+                Ok(mut provider) => {
+                    provider.store = Some(store.clone());
+                    return Ok(provider);
+                }
+                // The fresh discovery below replaces the copy, or fails with the same check.
+                Err(err) => {
+                    tracing::info!(issuer = %requested, "stored discovery document not used: {err}")
+                }
+            }
+        }
+        let mut provider = Provider::discover(self.http.clone(), issuer).await?;
+        store.save(&provider.stored);
+        provider.store = Some(store.clone());
+        Ok(provider)
     }
 }
 
@@ -349,6 +507,112 @@ mod tests {
         assert!(
             err.to_string().contains("http://idp.example.com/oauth2"),
             "{err}"
+        );
+    }
+
+    /// An in-memory store that counts writes.
+    #[derive(Debug, Default)]
+    struct MemoryStore {
+        entry: Mutex<Option<StoredMetadata>>,
+        saves: Mutex<usize>,
+    }
+
+    impl MetadataStore for MemoryStore {
+        fn load(&self, _issuer: &str) -> Option<StoredMetadata> {
+            self.entry.lock().unwrap().clone()
+        }
+        fn save(&self, metadata: &StoredMetadata) {
+            *self.entry.lock().unwrap() = Some(metadata.clone());
+            *self.saves.lock().unwrap() += 1;
+        }
+        fn forget(&self, _issuer: &str) {
+            *self.entry.lock().unwrap() = None;
+        }
+    }
+
+    /// Nothing listens on port 1, so any request fails: a provider that comes back was built
+    /// from the store alone.
+    const CLOSED: &str = "http://127.0.0.1:1";
+
+    fn stored(discovery: serde_json::Value) -> StoredMetadata {
+        StoredMetadata {
+            issuer: CLOSED.to_owned(),
+            fetched_at: Utc::now(),
+            discovery,
+            jwks: serde_json::json!({"keys": []}),
+        }
+    }
+
+    fn document(issuer: &str, token_endpoint: &str) -> serde_json::Value {
+        serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/auth"),
+            "token_endpoint": token_endpoint,
+            "jwks_uri": format!("{issuer}/jwks"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })
+    }
+
+    fn registry_with(store: &Arc<MemoryStore>) -> ProviderRegistry {
+        ProviderRegistry::new(crate::http::idp_client(std::time::Duration::from_secs(2)).unwrap())
+            .with_store(store.clone())
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn a_stored_document_is_used_without_a_request() {
+        let store = Arc::new(MemoryStore::default());
+        store.save(&stored(document(CLOSED, &format!("{CLOSED}/token"))));
+        let provider = block_on(registry_with(&store).get(&url(CLOSED))).unwrap();
+        assert!(provider.from_store());
+        assert_eq!(
+            provider.token_endpoint().as_str(),
+            "http://127.0.0.1:1/token"
+        );
+        assert_eq!(*store.saves.lock().unwrap(), 1, "nothing written back");
+    }
+
+    #[test]
+    fn a_stored_document_passes_the_same_checks_as_a_fetched_one() {
+        for (why, discovery) in [
+            (
+                "another issuer",
+                document("http://127.0.0.1:2", "http://127.0.0.1:2/token"),
+            ),
+            (
+                "plain http off loopback",
+                document(CLOSED, "http://idp.example.com/token"),
+            ),
+            ("no token endpoint", serde_json::json!({"issuer": CLOSED})),
+        ] {
+            let store = Arc::new(MemoryStore::default());
+            store.save(&stored(discovery));
+            // Not used: discovery runs, and fails against the closed port.
+            let err = block_on(registry_with(&store).get(&url(CLOSED))).unwrap_err();
+            assert!(matches!(err, FlowError::Discovery { .. }), "{why}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn forget_drops_the_stored_document() {
+        let store = Arc::new(MemoryStore::default());
+        store.save(&stored(document(CLOSED, &format!("{CLOSED}/token"))));
+        let registry = registry_with(&store);
+        block_on(registry.get(&url(CLOSED))).unwrap();
+        registry.forget(&url(CLOSED));
+        assert!(store.entry.lock().unwrap().is_none());
+        assert!(
+            block_on(registry.get(&url(CLOSED))).is_err(),
+            "discovers again"
         );
     }
 

@@ -1,6 +1,6 @@
 //! ID-token verification: signature against the issuer's JWKS (asymmetric algorithms only),
-//! `iss`, `aud`, `exp` with a bounded leeway, and `nonce` when one was sent. It owns the one
-//! JWKS re-fetch on an unknown key id; it never logs or returns the raw token.
+//! `iss`, `aud`, `exp` and `iat` within a bounded clock leeway, and `nonce` when one was sent.
+//! It owns the one JWKS re-fetch on an unknown key id; it never logs or returns the raw token.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,9 +15,11 @@ use openidconnect::{
 
 use super::{FlowError, IdClaims, Provider};
 
-/// How far past `exp` an ID token is still accepted, for clock skew between this machine and
-/// the IdP. Bounded so a stolen, expired token stays useless.
-pub const EXPIRY_LEEWAY: Duration = Duration::from_secs(60);
+/// How far this machine's clock and the IdP's may disagree: an ID token is still accepted this
+/// long past its `exp`, and with an `iat` this far in the future. Bounded so a stolen, expired
+/// token stays useless, and so a clock that is minutes off is named instead of papered over
+/// (STS, with its own clock, would refuse such a token later with a vaguer message).
+pub const CLOCK_LEEWAY: Duration = Duration::from_secs(60);
 
 /// Asymmetric algorithms only: an HMAC-signed ID token would be keyed by the client secret,
 /// which a public client's users all know.
@@ -66,6 +68,7 @@ pub(super) async fn verify_id_token(
             match check(&fresh) {
                 Err(KeyOutcome::NoMatchingKey) => Err(FlowError::UnknownKid {
                     issuer: provider.issuer().to_owned(),
+                    kid: crate::jwt::key_id(raw),
                 }),
                 Err(KeyOutcome::Invalid(err)) => Err(err),
                 Ok(verified) => Ok(verified),
@@ -95,15 +98,15 @@ pub(super) fn verify_with_keys(
     let invalid = |reason: String| KeyOutcome::Invalid(FlowError::IdTokenInvalid(reason));
     let token = CoreIdToken::from_str(raw)
         .map_err(|_| invalid("it is not a well-formed JWT".to_owned()))?;
-    let leeway = chrono::Duration::from_std(EXPIRY_LEEWAY).unwrap_or_default();
     let verifier = CoreIdTokenVerifier::new_public_client(
         ClientId::new(client_id.to_owned()),
         issuer.clone(),
         keys.clone(),
     )
     .set_allowed_algs(ALLOWED_ALGORITHMS)
-    // `exp` is compared with "now"; moving now back by the leeway accepts that much skew.
-    .set_time_fn(move || now - leeway);
+    // The library's own `exp` check only says "expired"; `check_clock` below does it with the
+    // leeway and says by how much, so the library's is turned off by a clock at the epoch.
+    .set_time_fn(|| DateTime::<Utc>::UNIX_EPOCH);
     let verified = match nonce {
         Some(nonce) => token.claims(&verifier, nonce),
         // Device and refresh grants send no nonce, so there is nothing to compare against.
@@ -118,6 +121,8 @@ pub(super) fn verify_with_keys(
         }
         other => invalid(other.to_string()),
     })?;
+    check_clock(issuer, claims.issue_time(), claims.expiration(), now)
+        .map_err(KeyOutcome::Invalid)?;
     Ok(Verified {
         claims: IdClaims {
             sub: claims.subject().to_string(),
@@ -132,6 +137,34 @@ pub(super) fn verify_with_keys(
         },
         expires_at: claims.expiration(),
     })
+}
+
+/// `exp` and `iat` against this machine's clock, each with [`CLOCK_LEEWAY`]. Runs only on a
+/// token whose signature checked out, so the times it names are the IdP's.
+fn check_clock(
+    issuer: &IssuerUrl,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), FlowError> {
+    let leeway = CLOCK_LEEWAY.as_secs();
+    let expired_for = (now - expires_at).num_seconds();
+    if expired_for >= 0 && expired_for.unsigned_abs() >= leeway {
+        return Err(FlowError::IdTokenExpired {
+            issuer: issuer.to_string(),
+            seconds_ago: expired_for.unsigned_abs(),
+            leeway_seconds: leeway,
+        });
+    }
+    let ahead = (issued_at - now).num_seconds();
+    if ahead > 0 && ahead.unsigned_abs() > leeway {
+        return Err(FlowError::IdTokenIssuedInTheFuture {
+            issuer: issuer.to_string(),
+            seconds_ahead: ahead.unsigned_abs(),
+            leeway_seconds: leeway,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

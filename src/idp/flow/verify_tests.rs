@@ -155,11 +155,41 @@ fn another_issuer_is_rejected() {
 fn expiry_has_a_bounded_leeway() {
     let raw = token(TokenSpec::default());
     let expiry = issued_at() + ChronoDuration::hours(1);
-    let leeway = ChronoDuration::from_std(EXPIRY_LEEWAY).unwrap();
+    let leeway = ChronoDuration::from_std(CLOCK_LEEWAY).unwrap();
     let just_inside = expiry + leeway - ChronoDuration::seconds(1);
     assert!(check(&raw, Some("the-nonce"), just_inside).is_ok());
-    let reason = rejection(check(&raw, Some("the-nonce"), expiry + leeway));
-    assert!(reason.to_lowercase().contains("expired"), "{reason}");
+    match check(&raw, Some("the-nonce"), expiry + leeway) {
+        Err(KeyOutcome::Invalid(
+            err @ FlowError::IdTokenExpired {
+                seconds_ago: 60, ..
+            },
+        )) => {
+            let text = err.to_string();
+            assert!(text.contains(ISSUER) && text.contains("60 s ago"), "{text}");
+        }
+        other => panic!("expected an expiry beyond the leeway, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_iat_in_the_future_has_the_same_bounded_leeway() {
+    let raw = token(TokenSpec::default());
+    let leeway = ChronoDuration::from_std(CLOCK_LEEWAY).unwrap();
+    // This machine's clock is behind the IdP's by exactly the leeway: accepted.
+    assert!(check(&raw, Some("the-nonce"), issued_at() - leeway).is_ok());
+    let behind = issued_at() - ChronoDuration::minutes(3);
+    match check(&raw, Some("the-nonce"), behind) {
+        Err(KeyOutcome::Invalid(
+            err @ FlowError::IdTokenIssuedInTheFuture {
+                seconds_ahead: 180, ..
+            },
+        )) => {
+            let text = err.to_string();
+            assert!(text.contains("180 s in the future"), "{text}");
+            assert!(text.contains("clock"), "{text}");
+        }
+        other => panic!("expected a refusal naming the skew, got {other:?}"),
+    }
 }
 
 #[test]
@@ -271,7 +301,14 @@ async fn an_unknown_kid_is_refetched_once_then_refused() {
     let err = verify_id_token(&provider, CLIENT, &unknown, None)
         .await
         .unwrap_err();
-    assert!(matches!(err, FlowError::UnknownKid { .. }), "{err:?}");
+    match &err {
+        FlowError::UnknownKid { issuer: named, kid } => {
+            assert_eq!(named.trim_end_matches('/'), issuer);
+            assert_eq!(kid.as_deref(), Some("never-published"));
+        }
+        other => panic!("expected an unknown kid, got {other:?}"),
+    }
+    assert!(err.to_string().contains("`never-published`"), "{err}");
     assert_eq!(
         hits.load(Ordering::SeqCst),
         2,

@@ -1,6 +1,6 @@
 //! The detail pane of the selected profile: provider and issuer, identity, role session with an
-//! expiry gauge, chain, the last error in full, config issues and the profile's keys (secrets
-//! masked by the config module before they reach the state).
+//! expiry gauge, the selected S3 Access Grant, chain, the last error in full, config issues and
+//! the profile's keys (secrets masked by the config module before they reach the state).
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::theme::{self, Theme};
+use crate::config::ProfileKind;
 use crate::tui::rows::ProfileRow;
 use crate::tui::state::{Activity, App};
 
@@ -76,7 +77,10 @@ fn lines<'a>(
             (None, Some(sub)) => format!("sub {sub}"),
             (None, None) => "-".to_owned(),
         };
-        lines.push(field("Identity", who, theme));
+        // IAM Identity Center tokens name nobody runas can read.
+        if row.kind != ProfileKind::Sso {
+            lines.push(field("Identity", who, theme));
+        }
         let left = tokens.expires_at - now;
         let expiry = if left > chrono::Duration::zero() {
             format!("expires in {}", theme::countdown(left))
@@ -84,13 +88,20 @@ fn lines<'a>(
             "expired".to_owned()
         };
         let refresh = if tokens.refresh_token { "yes" } else { "no" };
+        let label = if row.kind == ProfileKind::Sso {
+            "SSO token"
+        } else {
+            "ID token"
+        };
         lines.push(field(
-            "ID token",
+            label,
             format!("{expiry} · refresh token: {refresh}"),
             theme,
         ));
     } else if app.cache_loaded && row.issuer.is_some() {
         lines.push(field("ID token", "none cached", theme));
+    } else if app.cache_loaded && row.kind == ProfileKind::Sso {
+        lines.push(field("SSO token", "none cached (Enter logs in)", theme));
     }
     if let Some(role) = &row.role_arn {
         lines.push(field("Role", role.clone(), theme));
@@ -120,6 +131,23 @@ fn lines<'a>(
             Span::styled(theme::gauge(fraction, gauge_width), style),
             Span::raw(format!(" {words}")),
         ]));
+    }
+    if let Some((_, grant)) = app.selected_grant() {
+        lines.push(field(
+            "Grant",
+            format!("{} {}", grant.target, grant.permission),
+            theme,
+        ));
+        if let Some(matched) = &grant.matched_grant_target {
+            lines.push(field("Matched", matched.clone(), theme));
+        }
+        let left = grant.expiration - now;
+        let words = if left > chrono::Duration::zero() {
+            format!("expires in {}", theme::countdown(left))
+        } else {
+            "expired".to_owned()
+        };
+        lines.push(field("", words, theme));
     }
     if !row.chain.is_empty() {
         lines.push(field("Chain", row.chain.join(" → "), theme));

@@ -1,5 +1,6 @@
 //! The profile list: group headings and one line per profile with its provider badge, account,
-//! role and live status. Columns narrow or drop as the terminal does.
+//! role and live status, its cached S3 Access Grants under it with their own countdowns.
+//! Columns narrow or drop as the terminal does.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -9,7 +10,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::Areas;
 use super::theme::{self, Theme};
-use crate::tui::rows::ProfileRow;
+use crate::config::ProfileKind;
+use crate::tui::rows::{GrantView, ProfileRow};
 use crate::tui::state::{App, ListItem, Status};
 
 pub fn render(app: &App, now: DateTime<Utc>, theme: &Theme, frame: &mut Frame, areas: &Areas) {
@@ -49,6 +51,10 @@ pub fn render(app: &App, now: DateTime<Utc>, theme: &Theme, frame: &mut Frame, a
                     theme,
                     selected,
                 )
+            }
+            ListItem::Grant { row, grant } => {
+                let grant = &app.rows[*row].cache.grants[*grant];
+                grant_line(grant, now, &columns, theme, app.selected == Some(index))
             }
         })
         .collect();
@@ -118,6 +124,7 @@ fn profile_line<'a>(
         // `?`: only the first login's probe can tell; `-`: no IdP at all.
         let badge = match row.provider {
             Some(provider) => provider.as_str(),
+            None if row.kind == ProfileKind::Sso => "sso",
             None if row.detected_by.is_empty() => "-",
             None => "?",
         };
@@ -137,6 +144,30 @@ fn profile_line<'a>(
     }
     spans.push(Span::styled(truncate(&text, columns.status), style));
     let line = Line::from(spans);
+    if selected {
+        line.style(theme.selected())
+    } else {
+        line
+    }
+}
+
+/// A cached S3 Access Grant under its profile: target and permission where the profile's
+/// name, badge, account and role go, then its own countdown in the status column.
+fn grant_line<'a>(
+    grant: &GrantView,
+    now: DateTime<Utc>,
+    columns: &Columns,
+    theme: &Theme,
+    selected: bool,
+) -> Line<'a> {
+    let (symbol, text, style) = status_cell(&grant.status(now), 0, theme);
+    let width = columns.name + columns.badge + columns.account + columns.role;
+    let label = format!("  └ {} {}", grant.target, grant.permission);
+    let line = Line::from(vec![
+        Span::styled(format!("{symbol} "), style),
+        Span::styled(pad(&label, width), theme.accent()),
+        Span::styled(truncate(&text, columns.status), style),
+    ]);
     if selected {
         line.style(theme.selected())
     } else {

@@ -189,6 +189,35 @@ fn key_bar<'a>(app: &App, theme: &Theme, width: u16) -> Paragraph<'a> {
                 ("?", "help"),
                 ("q", "quit"),
             ],
+            _ if app.selected_grant().is_some() => &[
+                ("e", "export grant"),
+                ("s", "shell"),
+                ("y", "copy"),
+                ("a", "grant"),
+                ("x", "forget"),
+                ("/", "filter"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            // The grant key only where the profile has a grant to get.
+            _ if app
+                .selected_row()
+                .is_some_and(|row| row.access_grant.is_some()) =>
+            {
+                &[
+                    ("Enter", "login"),
+                    ("a", "grant"),
+                    ("d", "device"),
+                    ("r", "refresh"),
+                    ("s", "shell"),
+                    ("e", "export"),
+                    ("y", "copy"),
+                    ("x", "forget"),
+                    ("/", "filter"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ]
+            }
             _ => &[
                 ("Enter", "login"),
                 ("d", "device"),

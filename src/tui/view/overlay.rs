@@ -18,6 +18,8 @@ const HELP: &[(&str, &str)] = &[
     ("s", "open a shell with the credentials"),
     ("e", "quit and print export lines on stdout"),
     ("y", "copy the export lines (OSC 52)"),
+    ("a", "get the profile's S3 Access Grant"),
+    ("", "s e y on a grant row: its credentials"),
     ("x", "forget the cached credentials and tokens"),
     ("/", "filter by name, account, role or provider"),
     ("j k ↑ ↓", "move; PgUp PgDn g G jump"),

@@ -15,10 +15,20 @@
 //   IDP_AT_TTL               access token lifetime in seconds (default 3600)
 //   IDP_EXTRA_REDIRECT_URIS  comma-separated redirect URIs added to both clients (the
 //                            confidential client is a web client and needs exact matches)
+//   IDP_CLOCK_SKEW_SECONDS   the clock ID tokens are signed by is this many seconds off
+//                            (negative: behind), so their iat/exp are (default 0); the rest
+//                            of the IdP keeps the real clock (see below)
 //   PEER_IGNORE_STDIN=1      keep running at stdin EOF (for starting it by hand in background)
 //
-// Extra endpoint: GET /runas-peer/stats -> {"<METHOD> <path>": count} of every request so far
-// (itself excluded), so tests can assert that a cached run made no IdP request.
+// Extra endpoints (none of them counted in the stats):
+//   GET  /runas-peer/stats       -> {"<METHOD> <path>": count} of every request so far, so tests
+//                                   can assert that a cached run made no IdP request
+//   POST /runas-peer/rotate-keys -> a new RS256 signing key signs from now on and the old one is
+//                                   dropped from the JWKS; with ?publish=old the JWKS keeps
+//                                   showing only the old key (a key the IdP never publishes).
+//                                   Answers {"kid": "<new kid>"}
+//   POST /runas-peer/clock?skew=N -> ID tokens are signed N seconds off from now on (as
+//                                   IDP_CLOCK_SKEW_SECONDS). Answers {"skew": N}
 //
 // Lifetime: exits at stdin EOF, so it dies with the test process that spawned it with a pipe
 // even when that process is SIGKILLed, and on SIGTERM/SIGINT.
@@ -27,6 +37,30 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Provider from 'oidc-provider';
+
+// oidc-provider reads its keys once, at construction; rotating them at run time re-runs its own
+// key-store initialiser on the instance. Imported by file URL (not subject to the package's
+// export map), so it is the very module the provider itself loaded. Pinned version: 9.13.3.
+const { default: initializeKeystore } = await import(new URL(
+  './node_modules/oidc-provider/lib/helpers/initialize_keystore.js', import.meta.url,
+));
+
+// The skew applies while an ID token is being signed (its iat and exp come from Date.now),
+// and only then: the rest of the IdP keeps the real clock, because a consistently shifted
+// clock breaks the login before any token exists (cookies carry absolute expiry dates that a
+// browser with the real clock drops; authorization codes expire by the shifted clock). Tests
+// run one request at a time, so nothing else is signed or stamped while the flag is up.
+let clockSkewMs = 0;
+let idTokensBeingSigned = 0;
+const realNow = Date.now;
+Date.now = () => realNow() + (idTokensBeingSigned > 0 ? clockSkewMs : 0);
+const setClockSkew = (text) => {
+  const skew = Number(text);
+  if (!Number.isInteger(skew)) throw new Error(`clock skew must be an integer, got ${text}`);
+  clockSkewMs = skew * 1000;
+  return skew;
+};
+setClockSkew(process.env.IDP_CLOCK_SKEW_SECONDS || '0');
 
 const HOST = '127.0.0.1';
 const port = Number(process.env.IDP_PORT || 9400);
@@ -40,15 +74,25 @@ const seconds = (name, fallback) => {
   return value;
 };
 
+const newSigningKey = (kid) => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+};
+
 function loadOrCreateSigningKeys(path) {
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const key = { ...privateKey.export({ format: 'jwk' }), kid: 'runas-peer-rs256', alg: 'RS256', use: 'sig' };
+    const key = newSigningKey('runas-peer-rs256');
     writeFileSync(path, `${JSON.stringify({ keys: [key] }, null, 2)}\n`, { mode: 0o600 });
   }
   return JSON.parse(readFileSync(path, 'utf8'));
 }
+
+const publicPart = ({ kty, kid, alg, use, n, e }) => ({ kty, kid, alg, use, n, e });
+let signingKeys = loadOrCreateSigningKeys(jwksPath);
+// When set, GET /jwks answers this instead of the signing keys (?publish=old of rotate-keys).
+let publishedOverride = null;
+let rotations = 0;
 
 const extraRedirectUris = (process.env.IDP_EXTRA_REDIRECT_URIS || '')
   .split(',').map((uri) => uri.trim()).filter(Boolean);
@@ -78,7 +122,7 @@ const alwaysIssueRefreshToken = process.env.IDP_ALWAYS_RT === '1' ? {
 } : {};
 
 const provider = new Provider(issuer, {
-  jwks: loadOrCreateSigningKeys(jwksPath),
+  jwks: signingKeys,
   clients: [
     {
       client_id: 'runas-cli',
@@ -124,6 +168,16 @@ const provider = new Provider(issuer, {
   ...alwaysIssueRefreshToken,
 });
 
+const signIdToken = provider.IdToken.prototype.issue;
+provider.IdToken.prototype.issue = async function issueWithSkewedClock(...args) {
+  idTokensBeingSigned += 1;
+  try {
+    return await signIdToken.apply(this, args);
+  } finally {
+    idTokensBeingSigned -= 1;
+  }
+};
+
 provider.on('server_error', (_ctx, error) => console.error('server_error', error));
 
 const requestCounts = {};
@@ -132,8 +186,31 @@ provider.use(async (ctx, next) => {
     ctx.body = requestCounts;
     return;
   }
+  if (ctx.method === 'POST' && ctx.path === '/runas-peer/rotate-keys') {
+    const old = signingKeys;
+    rotations += 1;
+    signingKeys = { keys: [newSigningKey(`runas-peer-rotated-${rotations}`)] };
+    initializeKeystore.call(provider, signingKeys);
+    publishedOverride = ctx.query.publish === 'old' ? { keys: old.keys.map(publicPart) } : null;
+    ctx.body = { kid: signingKeys.keys[0].kid };
+    return;
+  }
+  if (ctx.method === 'POST' && ctx.path === '/runas-peer/clock') {
+    try {
+      ctx.body = { skew: setClockSkew(ctx.query.skew) };
+    } catch (error) {
+      ctx.status = 400;
+      ctx.body = { error: error.message };
+    }
+    return;
+  }
   const key = `${ctx.method} ${ctx.path}`;
   requestCounts[key] = (requestCounts[key] || 0) + 1;
+  if (publishedOverride && ctx.method === 'GET' && ctx.path === '/jwks') {
+    ctx.type = 'application/jwk-set+json';
+    ctx.body = publishedOverride;
+    return;
+  }
   await next();
 });
 
