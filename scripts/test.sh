@@ -9,6 +9,9 @@
 #   scripts/test.sh config:: -- --nocapture      other arguments go to `cargo test` as they are
 #
 # env: RUNAS_TEST_NO_NETNS=1 skips the namespace (the run prints a WARNING).
+#      RUNAS_TEST_RUST_LOG=LEVEL is the RUST_LOG of every runas the tests start (default trace:
+#      each test's runs are then searched for the secrets left in its caches at the most
+#      talkative level; RUNAS_TEST_RUST_LOG= runs them at the default level).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +29,8 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AW
   AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \
   AWS_CONTAINER_AUTHORIZATION_TOKEN RUNAS_CACHE_DIR \
   HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy
+
+export RUNAS_TEST_RUST_LOG=${RUNAS_TEST_RUST_LOG-trace}
 
 phase "installing the test peers"
 tests/peers/install.sh

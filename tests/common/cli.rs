@@ -71,10 +71,40 @@ pub enum BrowserMode {
 }
 
 /// One user's runas world: temp `HOME`, config file, cache dir, and the variables of every run.
+///
+/// Every run through [`Self::run`] is kept, and when the home is dropped (by a test that did
+/// not fail otherwise) the secrets in its caches (runas's and the AWS CLI's SSO cache) are
+/// searched for in what those runs printed: stderr always, stdout unless printing credentials
+/// is the command's purpose. `RUNAS_TEST_RUST_LOG` (e.g. `trace`) sets `RUST_LOG` for every run,
+/// so the whole suite can be searched at the most talkative level.
 pub struct RunasHome {
     home: tempfile::TempDir,
     vars: BTreeMap<String, String>,
+    transcript: std::cell::RefCell<Vec<Transcript>>,
 }
+
+/// One run's arguments and output, for the secret search at drop.
+struct Transcript {
+    args: Vec<String>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Commands whose stdout is credentials by design.
+const PRINTS_CREDENTIALS: [&str; 3] = ["env", "credential-process", "s3ag"];
+/// Cache-file fields that hold secrets (runas's snake_case, the AWS CLI's camelCase).
+const SECRET_FIELDS: [&str; 10] = [
+    "id_token",
+    "refresh_token",
+    "access_token",
+    "secret_access_key",
+    "session_token",
+    "client_secret",
+    "accessToken",
+    "refreshToken",
+    "clientSecret",
+    "secretAccessKey",
+];
 
 impl RunasHome {
     /// A home whose runs reach the AWS peer through `AWS_ENDPOINT_URL_STS` and log in through the
@@ -87,7 +117,14 @@ impl RunasHome {
         let mut runas_home = RunasHome {
             home,
             vars: BTreeMap::new(),
+            transcript: std::cell::RefCell::new(Vec::new()),
         };
+        if let Some(level) = std::env::var("RUNAS_TEST_RUST_LOG")
+            .ok()
+            .filter(|level| !level.is_empty())
+        {
+            runas_home.set("RUST_LOG", &level);
+        }
         let config = runas_home.config_path();
         let cache = runas_home.cache_dir();
         for (name, value) in [
@@ -175,7 +212,38 @@ impl RunasHome {
 
     /// Runs `runas ARGS` to the end (at most [`RUN_DEADLINE`]).
     pub fn run(&self, args: &[&str]) -> RunOutput {
-        run_to_end(self.command(args), RUN_DEADLINE)
+        let output = run_to_end(self.command(args), RUN_DEADLINE);
+        self.transcript.borrow_mut().push(Transcript {
+            args: args.iter().map(|arg| (*arg).to_owned()).collect(),
+            stdout: output.stdout.clone(),
+            stderr: output.stderr.clone(),
+        });
+        output
+    }
+
+    /// Every secret in this home's cache files, at least 24 characters long.
+    fn cached_secrets(&self) -> Vec<String> {
+        let mut secrets = Vec::new();
+        let mut pending = vec![self.cache_dir(), self.path().join(".aws/sso/cache")];
+        while let Some(dir) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for path in entries.flatten().map(|entry| entry.path()) {
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|ext| ext == "json")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                    && let Ok(json) = serde_json::from_str::<Value>(&text)
+                {
+                    collect_secrets(&json, &mut secrets);
+                }
+            }
+        }
+        secrets.retain(|secret| secret.len() >= 24);
+        secrets.sort();
+        secrets.dedup();
+        secrets
     }
 
     /// Runs `runas ARGS` and panics unless it succeeds.
@@ -237,6 +305,53 @@ impl RunasHome {
 
     pub fn credentials_entry(&self, profile: &str) -> Value {
         read_json(&self.credentials_file(profile))["entry"].clone()
+    }
+}
+
+impl Drop for RunasHome {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let secrets = self.cached_secrets();
+        for run in self.transcript.borrow().iter() {
+            let stdout_may_hold_credentials = run.args.first().is_some_and(|command| {
+                PRINTS_CREDENTIALS.contains(&command.as_str())
+                    && run.args.get(1).is_none_or(|sub| sub != "list")
+            });
+            let mut shown = run.stderr.clone();
+            if !stdout_may_hold_credentials {
+                shown.push_str(&run.stdout);
+            }
+            for secret in &secrets {
+                // The tail also catches a secret cut short at the front; for a JWT it is the
+                // signature, which no other token shares.
+                let tail = &secret[secret.len() - 24..];
+                assert!(
+                    !shown.contains(tail),
+                    "`runas {}` printed a cached secret ending {:?}",
+                    run.args.join(" "),
+                    &secret[secret.len() - 4..]
+                );
+            }
+        }
+    }
+}
+
+fn collect_secrets(json: &Value, secrets: &mut Vec<String>) {
+    match json {
+        Value::Object(fields) => {
+            for (name, value) in fields {
+                match value {
+                    Value::String(text) if SECRET_FIELDS.contains(&name.as_str()) => {
+                        secrets.push(text.clone());
+                    }
+                    other => collect_secrets(other, secrets),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_secrets(item, secrets)),
+        _ => {}
     }
 }
 
