@@ -1,3 +1,5 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+
 use super::*;
 
 const START_URL: &str = "https://d-9067c0ffee.awsapps.com/start";
