@@ -9,7 +9,6 @@
 //! exactly as given (path-style, no account label), and only the regional default gets the
 //! account label, built here as AWS documents it.
 
-use aws_sdk_s3control::config::{BehaviorVersion, Region};
 use aws_sdk_s3control::types::Permission;
 use chrono::{DateTime, Utc};
 
@@ -67,15 +66,8 @@ impl AccessGrantsClient {
     /// `url` is the answer of [`data_access_url`].
     pub fn new(region: &str, url: &str, timeouts: Timeouts) -> Self {
         // No credentials_provider: each call is signed with the credentials handed to it.
-        let mut config = aws_sdk_s3control::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .http_client(sdk::http_client())
-            .region(Region::new(region.to_owned()))
-            .timeout_config(timeouts.sdk_config());
-        config.set_endpoint_resolver(Some(sdk::fixed_endpoint(url)));
-        let config = config.build();
         AccessGrantsClient {
-            client: aws_sdk_s3control::Client::from_conf(config),
+            client: sdk::client!(aws_sdk_s3control, region, url, timeouts),
             url: url.to_owned(),
         }
     }

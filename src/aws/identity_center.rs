@@ -8,7 +8,6 @@
 //! It knows nothing of profiles or caches; refusals become [`CallError`]s and the advice for
 //! them is in [`create_token_advice`].
 
-use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
 use aws_sdk_ssooidc::operation::create_token_with_iam::CreateTokenWithIAMError;
 
 use super::assume_role::signing_credentials;
@@ -34,15 +33,8 @@ pub struct IdentityCenterClient {
 impl IdentityCenterClient {
     pub fn new(region: &str, endpoint_url: &str, timeouts: Timeouts) -> Self {
         // No credentials_provider: each call is signed with the credentials handed to it.
-        let mut config = aws_sdk_ssooidc::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .http_client(sdk::http_client())
-            .region(Region::new(region.to_owned()))
-            .timeout_config(timeouts.sdk_config());
-        config.set_endpoint_resolver(Some(sdk::fixed_endpoint(endpoint_url)));
-        let config = config.build();
         IdentityCenterClient {
-            client: aws_sdk_ssooidc::Client::from_conf(config),
+            client: sdk::client!(aws_sdk_ssooidc, region, endpoint_url, timeouts),
             endpoint_url: endpoint_url.to_owned(),
         }
     }

@@ -73,3 +73,21 @@ pub fn fixed_endpoint(url: &str) -> SharedEndpointResolver {
         url: url.to_owned(),
     })
 }
+
+/// A client of the SDK crate `$sdk` built the runas way: [`http_client`], `timeouts`, `region`,
+/// the already-resolved endpoint through [`fixed_endpoint`], and no credentials provider, so
+/// nothing can reach for `~/.aws/credentials` or IMDS: a signed call brings its credentials with
+/// it (`customize().config_override(...)`). One macro because every SDK crate has its own
+/// `Config` type with the same builder methods.
+macro_rules! client {
+    ($sdk:ident, $region:expr, $endpoint_url:expr, $timeouts:expr) => {{
+        let mut config = $sdk::Config::builder()
+            .behavior_version($sdk::config::BehaviorVersion::latest())
+            .http_client($crate::aws::sdk::http_client())
+            .region($sdk::config::Region::new(String::from($region)))
+            .timeout_config($timeouts.sdk_config());
+        config.set_endpoint_resolver(Some($crate::aws::sdk::fixed_endpoint($endpoint_url)));
+        $sdk::Client::from_conf(config.build())
+    }};
+}
+pub(crate) use client;

@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use aws_sdk_ssooidc::config::http::HttpResponse;
-use aws_sdk_ssooidc::config::{BehaviorVersion, Region};
 use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
 
@@ -92,15 +91,8 @@ const SERVICE: &str = "IAM Identity Center OIDC";
 impl SsoOidcClient {
     pub fn new(region: &str, endpoint_url: &str, timeouts: Timeouts) -> Self {
         // No credentials_provider: every sso-oidc operation runas calls is unsigned.
-        let mut config = aws_sdk_ssooidc::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .http_client(sdk::http_client())
-            .region(Region::new(region.to_owned()))
-            .timeout_config(timeouts.sdk_config());
-        config.set_endpoint_resolver(Some(sdk::fixed_endpoint(endpoint_url)));
-        let config = config.build();
         SsoOidcClient {
-            client: aws_sdk_ssooidc::Client::from_conf(config),
+            client: sdk::client!(aws_sdk_ssooidc, region, endpoint_url, timeouts),
             endpoint_url: endpoint_url.to_owned(),
         }
     }

@@ -3,7 +3,6 @@
 //! otherwise unsigned, and the client has no credentials provider. It knows nothing of
 //! profiles, files or sessions. The advice for its refusals lives here too.
 
-use aws_sdk_sso::config::{BehaviorVersion, Region};
 use chrono::DateTime;
 
 use super::call_error::CallError;
@@ -23,15 +22,8 @@ pub struct SsoPortalClient {
 
 impl SsoPortalClient {
     pub fn new(region: &str, endpoint_url: &str, timeouts: Timeouts) -> Self {
-        let mut config = aws_sdk_sso::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .http_client(sdk::http_client())
-            .region(Region::new(region.to_owned()))
-            .timeout_config(timeouts.sdk_config());
-        config.set_endpoint_resolver(Some(sdk::fixed_endpoint(endpoint_url)));
-        let config = config.build();
         SsoPortalClient {
-            client: aws_sdk_sso::Client::from_conf(config),
+            client: sdk::client!(aws_sdk_sso, region, endpoint_url, timeouts),
             endpoint_url: endpoint_url.to_owned(),
         }
     }
