@@ -5,27 +5,31 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{FilterExt, LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
 
-const SECRET_BEARING_TRACE_TARGETS: [&str; 2] = [
-    "aws_smithy_runtime::client::orchestrator=debug",
-    "aws_sigv4=debug",
-];
+/// Targets of the AWS SDK that log whole signed requests at TRACE (headers such as
+/// `x-amz-security-token`, canonical requests).
+const SECRET_BEARING_TRACE_TARGETS: [&str; 2] =
+    ["aws_smithy_runtime::client::orchestrator", "aws_sigv4"];
 
 fn main() -> ExitCode {
     let cli = runas::cli::Cli::parse();
     // Logs go to stderr, off unless RUST_LOG asks: stdout is reserved for requested output.
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));
-    // The AWS SDK logs whole signed requests at TRACE (headers such as x-amz-security-token,
-    // canonical requests): capped at DEBUG whatever RUST_LOG asks, so a session token never
-    // reaches a log.
-    for directive in SECRET_BEARING_TRACE_TARGETS {
-        if let Ok(directive) = directive.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let requested = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));
+    // Both filters must let an event through: RUST_LOG decides what is logged, and the cap
+    // keeps the SDK's secret-bearing targets at DEBUG at most whatever RUST_LOG asks (a cap
+    // only: it never turns on a target RUST_LOG left off).
+    let cap = SECRET_BEARING_TRACE_TARGETS.iter().fold(
+        Targets::new().with_default(LevelFilter::TRACE),
+        |targets, target| targets.with_target(*target, LevelFilter::DEBUG),
+    );
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(requested.and(cap)),
+        )
         .init();
     match runas::cli::run(cli) {
         Ok(code) => code,

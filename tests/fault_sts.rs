@@ -35,11 +35,19 @@ async fn sts_on_a_closed_port_is_named_with_advice() {
     let (mut home, token) = token_file_home(&peers, &role, "").await;
     let endpoint = format!("http://127.0.0.1:{}", closed_port());
     home.set("AWS_ENDPOINT_URL_STS", &endpoint);
+    // What a person sees by default: the suite may run with RUST_LOG set.
+    home.remove("RUST_LOG");
 
     let down = home
         .run(&["credential-process", "workload"])
         .failed("STS on a closed port");
     eprintln!("STS down:\n{}", down.stderr);
+    assert_eq!(
+        down.stderr.lines().count(),
+        2,
+        "the message and its hint, no log lines without RUST_LOG:\n{}",
+        down.stderr
+    );
     assert!(down.stderr.contains(&endpoint), "{}", down.stderr);
     assert!(
         down.stderr.contains(&format!(
