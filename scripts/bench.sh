@@ -178,15 +178,7 @@ PY
 progress "runas list --json at 100 / 1,000 / 10,000 profiles"
 : >"$WORK/list.csv"
 for n in 100 1000 10000; do
-  python3 - "$n" "$WORK/list-$n" <<'PY'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    for i in range(n):
-        f.write(f"[profile p{i}]\nweb_identity_auth_url = https://example{i % 7}.okta.com/oauth2/default\n"
-                f"web_identity_client_id = client{i}\nweb_identity_callback_uri = http://127.0.0.1:8090/callback\n"
-                f"role_arn = arn:aws:iam::123456789012:role/r{i}\nregion = eu-west-1\n\n")
-PY
+  python3 "$ROOT/scripts/gen-profiles.py" "$n" "$WORK/list-$n"
   hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/list-$n.json" "$RUNAS --config $WORK/list-$n list --json" >/dev/null
   instructions=""
   if command -v valgrind >/dev/null; then

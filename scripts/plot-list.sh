@@ -15,16 +15,7 @@ trap 'rm -rf "$work"' EXIT
 export RUNAS_CACHE_DIR=$work/cache
 counts=(100 1000 2500 5000 7500 10000)
 for n in "${counts[@]}"; do
-  # The same profiles as scripts/bench.sh writes.
-  python3 - "$n" "$work/list-$n" <<'PY'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    for i in range(n):
-        f.write(f"[profile p{i}]\nweb_identity_auth_url = https://example{i % 7}.okta.com/oauth2/default\n"
-                f"web_identity_client_id = client{i}\nweb_identity_callback_uri = http://127.0.0.1:8090/callback\n"
-                f"role_arn = arn:aws:iam::123456789012:role/r{i}\nregion = eu-west-1\n\n")
-PY
+  python3 "$(dirname "$0")/gen-profiles.py" "$n" "$work/list-$n"
 done
 plots=()
 for pair in "$@"; do
