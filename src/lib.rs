@@ -15,3 +15,6 @@ pub mod jwt;
 pub mod session;
 pub mod shell;
 pub mod tui;
+
+#[cfg(test)]
+pub(crate) mod test_support;

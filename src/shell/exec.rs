@@ -124,12 +124,19 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn interrupt_is_left_to_the_child() {
-        let status = run(
-            &handoff("s", "t", None),
-            "sh",
-            ["-c", "kill -INT $PPID; kill -INT $$; exit 3"],
-        )
-        .unwrap();
-        assert_eq!(exit_code(status), 128 + 2);
+        // The child signals the whole test process: it runs in a process of its own so the
+        // signal reaches no other test.
+        crate::test_support::in_own_process(
+            "shell::exec::tests::interrupt_is_left_to_the_child",
+            || {
+                let status = run(
+                    &handoff("s", "t", None),
+                    "sh",
+                    ["-c", "kill -INT $PPID; kill -INT $$; exit 3"],
+                )
+                .unwrap();
+                assert_eq!(exit_code(status), 128 + 2);
+            },
+        );
     }
 }
