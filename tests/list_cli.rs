@@ -105,17 +105,59 @@ fn list_table_is_aligned_and_problems_go_to_stderr() {
 }
 
 #[test]
-fn a_missing_config_file_fails_with_its_path() {
+fn a_missing_config_file_is_an_empty_inventory_with_how_to_start() {
     let cache = tempfile::tempdir().unwrap();
     let missing = cache.path().join("no-such-config");
-    let out = runas(
-        &["--config", missing.to_str().unwrap(), "list"],
-        cache.path(),
-    );
+    let config = missing.to_str().unwrap();
+    let out = runas(&["--config", config, "list"], cache.path());
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.matches("no-such-config").count(), 1, "{stdout}");
+    assert!(stdout.contains("[profile dev-admin]"), "{stdout}");
+    assert!(stdout.contains("web_identity_auth_url"), "{stdout}");
+
+    let out = runas(&["--config", config, "list", "--json"], cache.path());
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "[]");
+}
+
+#[test]
+fn commands_that_need_a_profile_name_the_missing_file_once_and_how_to_start() {
+    let cache = tempfile::tempdir().unwrap();
+    let missing = cache.path().join("no-such-config");
+    for args in [vec!["status"], vec!["env", "dev"]] {
+        let mut all = vec!["--config", missing.to_str().unwrap()];
+        all.extend(args);
+        let out = runas(&all, cache.path());
+        assert!(!out.status.success(), "{all:?}");
+        assert!(out.stdout.is_empty(), "{all:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.matches("no-such-config").count(), 1, "{stderr}");
+        assert!(stderr.contains("[profile dev-admin]"), "{stderr}");
+        assert!(!stderr.contains("os error"), "{stderr}");
+    }
+}
+
+/// `runas` alone from cron or CI: no controlling terminal (setsid leaves the new session
+/// without one), so it says what to run instead.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_tui_without_a_terminal_says_what_to_run_instead() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new("setsid")
+        .arg(env!("CARGO_BIN_EXE_runas"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", cache.path())
+        .env("RUNAS_CACHE_DIR", cache.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("setsid runs runas");
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("no-such-config"), "{stderr}");
-    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("needs a terminal"), "{stderr}");
+    assert!(stderr.contains("`runas list`"), "{stderr}");
+    assert!(stderr.contains("`runas env PROFILE`"), "{stderr}");
 }
 
 #[test]

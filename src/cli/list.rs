@@ -16,8 +16,25 @@ use crate::cache::detection::{DetectionCache, KnownProvider};
 use crate::config::{self, Config, Profile, ProviderKind};
 
 pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<ExitCode> {
-    let config = config::load(config_path)
-        .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
+    let config = match config::load(config_path) {
+        Ok(config) => config,
+        // No file yet is where every newcomer starts: an empty inventory and how to begin,
+        // like an empty file, not a failure.
+        Err(config::ConfigError::Missing { path }) => {
+            let text = if args.json {
+                "[]\n".to_string()
+            } else {
+                format!(
+                    "there is no AWS config file at {}\n{}",
+                    path.display(),
+                    config::getting_started_text()
+                )
+            };
+            print_stdout(&text).context("cannot write to stdout")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(error) => return Err(error.into()),
+    };
     let detections = load_detection_cache();
     let now = Utc::now();
     // Profiles share a handful of IdP URLs, and what `list` shows about the IdP depends only
@@ -181,8 +198,9 @@ fn split_role_arn(arn: &str) -> (Option<String>, Option<String>) {
 fn human_table(config: &Config, rows: &[ProfileRow]) -> String {
     if rows.is_empty() {
         return format!(
-            "no profiles in {}\nadd one with web_identity_auth_url, web_identity_client_id and role_arn (see README)\n",
-            config.path.display()
+            "no profiles in {}\n{}",
+            config.path.display(),
+            config::getting_started_text()
         );
     }
     let dash = || "-".to_string();

@@ -18,8 +18,8 @@ use crate::session::{Obtained, Session, SessionError, SessionEvent, SessionOptio
 
 /// The session over the config file at `path` and the user's cache directory.
 pub fn open_session(config_path: &Path) -> anyhow::Result<Session> {
-    let config = config::load(config_path)
-        .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
+    // The error names the file already (and, when it is missing, how to start).
+    let config = config::load(config_path)?;
     let dir = cache::dir().context("cannot find the cache directory")?;
     Ok(Session::new(Arc::new(config), Store::new(dir))?)
 }

@@ -7,6 +7,7 @@
 //! on the profile it concerns, so one broken profile never hides the others. It must not touch
 //! the network, the cache or the config file's contents on disk (reading only).
 
+mod example;
 pub mod identity_center;
 mod inherit;
 mod profile;
@@ -20,6 +21,7 @@ mod web_identity;
 
 use std::path::{Path, PathBuf};
 
+pub use example::{EXAMPLE_PROFILE, getting_started_text};
 pub use identity_center::{AccessGrants, GrantPermission, IdentityCenter, UnknownPermission};
 pub use provider::{ProviderKind, UnknownProvider};
 pub use types::{
@@ -38,6 +40,10 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// Nothing at the path: a person who has not written a config yet, so the message says
+    /// how to start.
+    #[error("there is no AWS config file at {}\n{}", path.display(), example::getting_started_text().trim_end())]
+    Missing { path: PathBuf },
     #[error("cannot read the AWS config file {}: it is a directory", path.display())]
     IsDirectory { path: PathBuf },
     #[error("cannot find the home directory to locate ~/.aws/config; set AWS_CONFIG_FILE")]
@@ -72,9 +78,14 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             path: path.to_path_buf(),
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
+    let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ConfigError::Missing {
+            path: path.to_path_buf(),
+        },
+        _ => ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(parse(path, &text)),

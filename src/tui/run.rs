@@ -34,6 +34,14 @@ pub struct TuiOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
+    /// No controlling terminal (cron, CI, a pipe with no tty): say what to run instead.
+    #[error(
+        "the full-screen view needs a terminal and this process has none (/dev/tty: {0}); \
+         without one, use a subcommand: `runas list` shows the profiles, `runas env PROFILE` \
+         prints export lines, `runas exec PROFILE -- COMMAND` runs a command with the \
+         credentials (`runas --help` lists them all)"
+    )]
+    NoTerminal(std::io::Error),
     #[error("the terminal: {0}")]
     Terminal(#[from] std::io::Error),
     #[error(transparent)]
@@ -47,6 +55,8 @@ pub enum TuiError {
 /// Opens the TUI on the terminal and returns what the person chose once it is closed and the
 /// terminal restored; the caller prints [`Outcome::stdout_text`].
 pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
+    // Checked before anything else is read: without a terminal nothing below is of use.
+    open_tty().map_err(TuiError::NoTerminal)?;
     let path = match options.config_path {
         Some(path) => path,
         None => config::default_path()?,
@@ -172,9 +182,7 @@ fn load_config(path: PathBuf) -> (Config, Vec<String>) {
             (config, notes)
         }
         Err(error) => {
-            let missing = matches!(&error, ConfigError::Read { source, .. }
-                if source.kind() == std::io::ErrorKind::NotFound);
-            let notes = if missing {
+            let notes = if matches!(error, ConfigError::Missing { .. }) {
                 Vec::new()
             } else {
                 vec![error.to_string()]

@@ -142,14 +142,7 @@ fn empty_hint<'a>(app: &App, theme: &Theme) -> Paragraph<'a> {
         Line::raw("Add a profile to ~/.aws/config (or the file $AWS_CONFIG_FILE names), e.g.:"),
         Line::raw(""),
     ];
-    for example in [
-        "[profile dev-admin]",
-        "web_identity_auth_url     = https://example.okta.com/oauth2/default",
-        "web_identity_client_id    = 0oa1b2c3d4",
-        "web_identity_callback_uri = http://127.0.0.1:8090/callback",
-        "role_arn                  = arn:aws:iam::123456789012:role/dev-admin",
-        "region                    = eu-west-1",
-    ] {
+    for example in crate::config::EXAMPLE_PROFILE {
         lines.push(Line::from(Span::styled(
             format!("  {example}"),
             theme.dim(),
