@@ -250,6 +250,11 @@ fn s_opens_a_shell_with_the_credentials_and_the_tui_comes_back() {
     tmux.keys(&["s"]);
     // The alternate screen is left: the list is gone once the shell has the terminal.
     wait_screen(&tmux, "the shell", |screen| !screen.contains("Profiles ("));
+    // One line says where the person is before the prompt.
+    wait_screen(&tmux, "the shell's banner", |screen| {
+        screen.contains("runas: a shell for e2e-second as ")
+            && screen.contains("exit returns to runas")
+    });
     let seen = setup.path("seen-key");
     tmux.keys(&["echo shell-says-$((6*7))", "Enter"]);
     wait_screen(&tmux, "the shell's output on the terminal", |screen| {
@@ -275,12 +280,16 @@ fn s_opens_a_shell_with_the_credentials_and_the_tui_comes_back() {
     let key = words.next().unwrap_or_default();
     assert!(key.len() >= 16, "an access key id in the shell: {line:?}");
     assert_eq!(words.next(), Some("e2e-second"));
+    // The person's last command failed: the shell exits with its status, which is theirs,
+    // not a runas error.
+    tmux.keys(&["sh -c 'exit 3'", "Enter"]);
     tmux.keys(&["exit", "Enter"]);
     let screen = wait_for(
         "the TUI back after the shell",
         || {
             Some(tmux.screen()).filter(|screen| {
-                screen.contains("Profiles (") && screen.contains("shell exited with 0")
+                screen.contains("Profiles (")
+                    && screen.contains("back from the shell (its last command exited with 3)")
             })
         },
         || format!("{}\n{}", tmux.screen(), setup.diagnostics()),

@@ -75,11 +75,15 @@ pub fn exec(config: &std::path::Path, args: &ExecArgs) -> anyhow::Result<ExitCod
 }
 
 pub fn shell(config: &std::path::Path, args: &ShellArgs) -> anyhow::Result<ExitCode> {
-    let handoff = handoff(config, &args.profile)?;
+    let (handoff, role_arn) = handoff_and_role(config, &args.profile)?;
     eprintln!(
-        "runas: starting a shell for {} (credentials expire {}); exit to return",
-        args.profile,
-        handoff.credentials.expiration.format("%H:%M:%S UTC")
+        "{}",
+        shell::subshell::banner(
+            &args.profile,
+            role_arn.as_deref(),
+            handoff.credentials.expiration,
+            chrono::Utc::now()
+        )
     );
     let status = shell::subshell::run(&handoff, args.force)?;
     Ok(exit_code(shell::exit_code(status)))
@@ -93,14 +97,29 @@ fn obtain_for(config: &std::path::Path, profile: &str) -> anyhow::Result<(Sessio
 }
 
 fn handoff(config: &std::path::Path, profile: &str) -> anyhow::Result<Handoff> {
+    Ok(handoff_and_role(config, profile)?.0)
+}
+
+/// The hand-off and the role its credentials are for (the assumed-role ARN STS returned, else
+/// the configured role), for messages.
+fn handoff_and_role(
+    config: &std::path::Path,
+    profile: &str,
+) -> anyhow::Result<(Handoff, Option<String>)> {
     let (session, obtained) = obtain_for(config, profile)?;
+    let configured = session.profile(profile).ok();
     // Only a region the person chose is exported; STS's fallback region is not a preference.
-    let region = session.profile(profile).ok().and_then(|p| p.region.clone());
-    Ok(Handoff {
+    let region = configured.and_then(|p| p.region.clone());
+    let role_arn = obtained
+        .entry
+        .assumed_role_arn
+        .or_else(|| configured.and_then(|p| p.role_arn.clone()));
+    let handoff = Handoff {
         profile: profile.to_owned(),
         region,
         credentials: obtained.entry.credentials,
-    })
+    };
+    Ok((handoff, role_arn))
 }
 
 /// A child's exit code as ours; codes outside 0..=255 (Windows) become 1.

@@ -46,6 +46,22 @@ pub fn plan(
     })
 }
 
+/// The line printed before a shell starts, so the person sees where they are: which profile
+/// and role, until when, and how to get back.
+pub fn banner(
+    profile: &str,
+    role_arn: Option<&str>,
+    expiration: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let role = role_arn.map(|arn| format!(" as {arn}")).unwrap_or_default();
+    let left = (expiration - now).num_minutes().max(0);
+    format!(
+        "runas: a shell for {profile}{role}; credentials until {} ({left} min left); exit returns to runas",
+        expiration.format("%H:%M:%S UTC")
+    )
+}
+
 /// Starts the shell planned from the real environment and waits until the person leaves it.
 /// The shell gets runas's own stdin, stdout and stderr.
 pub fn run(handoff: &Handoff, force: bool) -> Result<ExitStatus, ShellError> {
@@ -76,6 +92,24 @@ pub fn run_on_terminal(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_banner_names_profile_role_expiry_and_the_way_back() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-05T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let line = super::banner(
+            "dev",
+            Some("arn:aws:iam::123456789012:role/dev"),
+            now + chrono::Duration::minutes(42),
+            now,
+        );
+        assert_eq!(
+            line,
+            "runas: a shell for dev as arn:aws:iam::123456789012:role/dev; credentials until \
+             10:42:00 UTC (42 min left); exit returns to runas"
+        );
+    }
+
     use std::collections::HashMap;
 
     use super::*;

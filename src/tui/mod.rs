@@ -11,6 +11,7 @@ pub mod effects;
 pub mod fuzzy;
 mod grant_keys;
 pub mod msg;
+mod overlay_keys;
 pub mod qr;
 pub mod rows;
 mod run;
@@ -21,6 +22,8 @@ pub mod view;
 
 #[cfg(test)]
 mod grant_tests;
+#[cfg(test)]
+mod overlay_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]

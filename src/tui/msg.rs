@@ -38,9 +38,11 @@ pub enum Msg {
         result: Result<String, String>,
     },
     /// The subshell ended and the terminal is ours again.
+    /// `Ok` holds the shell's exit code: the status of the person's last command, not a
+    /// runas error, whatever it is.
     ShellExited {
         profile: String,
-        result: Result<String, String>,
+        result: Result<i32, String>,
     },
     Copied(Result<String, String>),
 }

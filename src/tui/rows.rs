@@ -214,9 +214,13 @@ impl ProfileRow {
         if !cache_loaded {
             return Status::Unknown;
         }
-        match &self.cache.credentials {
-            None => Status::NeverLoggedIn,
-            Some(creds) => expiry_status(creds.expiration, now),
+        match (&self.cache.credentials, &self.cache.tokens) {
+            (Some(creds), _) => expiry_status(creds.expiration, now),
+            // A live ID token, or a refresh token to renew one, makes the next step silent.
+            (None, Some(tokens)) if tokens.refresh_token || tokens.expires_at > now => {
+                Status::Ready
+            }
+            (None, _) => Status::NeverLoggedIn,
         }
     }
 }
@@ -283,7 +287,7 @@ fn sso_group(sso: &SsoProfile) -> String {
     }
 }
 
-fn host_of(url: &str) -> &str {
+pub(crate) fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     rest.split('/').next().unwrap_or(rest)
 }

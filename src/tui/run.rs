@@ -2,6 +2,7 @@
 //! tick or task message, hands it to `update` and carries out the effects. Effects that need
 //! the terminal (shell, clipboard, quit) are done here; the rest go to the effect runner.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,7 +113,12 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
                 Effect::Shell(handoff) => {
                     // Input is paused (the stream dropped) so the shell gets every key.
                     drop(input);
-                    let result = run_shell(&mut guard, handoff).await;
+                    let role_arn = app
+                        .rows
+                        .iter()
+                        .find(|row| row.name == handoff.profile)
+                        .and_then(|row| row.role_arn.clone());
+                    let result = run_shell(&mut guard, handoff, role_arn).await;
                     input = EventStream::new();
                     fit_to_terminal(&mut app, &mut guard)?;
                     let _ = messages.send(result?);
@@ -156,17 +162,30 @@ fn fit_to_terminal(app: &mut App, guard: &mut TerminalGuard) -> Result<(), TuiEr
 }
 
 /// Hands the terminal to a shell with the credentials and takes it back when the shell exits.
-async fn run_shell(guard: &mut TerminalGuard, handoff: Handoff) -> Result<Msg, TuiError> {
+async fn run_shell(
+    guard: &mut TerminalGuard,
+    handoff: Handoff,
+    role_arn: Option<String>,
+) -> Result<Msg, TuiError> {
     let profile = handoff.profile.clone();
-    let tty = open_tty()?;
+    let mut tty = open_tty()?;
     guard.suspend()?;
+    let banner = shell::subshell::banner(
+        &profile,
+        role_arn.as_deref(),
+        handoff.credentials.expiration,
+        Utc::now(),
+    );
+    // A line on the terminal, so the prompt does not appear bare under whatever was there.
+    // Failing to write it is no reason not to start the shell.
+    let _ = writeln!(tty, "\r\n{banner}\r");
     let outcome = tokio::task::spawn_blocking(move || {
         shell::subshell::run_on_terminal(&handoff, false, &tty)
     })
     .await;
     guard.resume()?;
     let result = match outcome {
-        Ok(Ok(status)) => Ok(format!("exited with {}", shell::exit_code(status))),
+        Ok(Ok(status)) => Ok(shell::exit_code(status)),
         Ok(Err(error)) => Err(error.to_string()),
         Err(error) => Err(format!("the shell task failed: {error}")),
     };

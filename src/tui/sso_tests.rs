@@ -55,7 +55,7 @@ fn an_sso_row_shows_badge_account_role_and_status() {
     select(&mut app, "corp-admin");
     let screen = draw(&mut app, 120, 20);
     assert!(
-        screen.contains("corp-admin sso      111122223333 never logged in"),
+        screen.contains("corp-admin sso      111122223333 ready: signed in"),
         "{screen}"
     );
     assert!(screen.contains("sso-session corp"), "{screen}");

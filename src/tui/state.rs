@@ -24,6 +24,9 @@ pub enum Status {
         remaining: Duration,
     },
     Expired,
+    /// No role credentials yet, but a usable login to the IdP (or Identity Center) is cached:
+    /// `Enter` assumes the role without a browser.
+    Ready,
     NeverLoggedIn,
     InProgress {
         stage: String,
@@ -119,6 +122,10 @@ pub enum Overlay {
     Help,
     /// The login modal of a profile: browser URL or device code, with its stage.
     Login {
+        profile: String,
+    },
+    /// `x` asks before forgetting a profile's cached credentials.
+    ConfirmForget {
         profile: String,
     },
 }

@@ -8,6 +8,7 @@ use crossterm::event::{
 
 use super::grant_keys::{fetch_configured_grant, selected_grant};
 use super::msg::{Effect, GrantRequest, LoginMode, Msg, Outcome};
+use super::overlay_keys;
 use super::state::{Activity, After, App, ListItem, Overlay, Stage};
 
 /// Re-read the cache this often (in ticks) so logins by other runas processes show up.
@@ -67,7 +68,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::ShellExited { profile, result } => {
             app.note = Some(match result {
-                Ok(how) => format!("{profile}: shell {how}"),
+                Ok(0) => format!("{profile}: back from the shell"),
+                Ok(code) => {
+                    format!("{profile}: back from the shell (its last command exited with {code})")
+                }
                 Err(error) => format!("{profile}: {error}"),
             });
             Vec::new()
@@ -86,18 +90,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return vec![Effect::Quit(Outcome::Quit)];
     }
-    match app.overlay.clone() {
-        Overlay::Help => {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('q' | '?') | KeyCode::Enter
-            ) {
-                app.overlay = Overlay::None;
-            }
-            return Vec::new();
-        }
-        Overlay::Login { profile } => return on_login_modal_key(app, &profile, key),
-        Overlay::None => {}
+    if app.overlay != Overlay::None {
+        return overlay_keys::on_overlay_key(app, key);
     }
     if app.filter.editing {
         let effects = on_filter_key(app, key);
@@ -154,16 +148,7 @@ fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             selected_grant(app),
         ),
         KeyCode::Char('a') => fetch_configured_grant(app),
-        KeyCode::Char('x') => match app.selected_row() {
-            Some(row) if matches!(row.activity, Activity::Running { .. }) => {
-                app.note = Some(format!("{}: a login is running; Esc cancels it", row.name));
-                Vec::new()
-            }
-            Some(row) => vec![Effect::Forget {
-                profile: row.name.clone(),
-            }],
-            None => Vec::new(),
-        },
+        KeyCode::Char('x') => overlay_keys::ask_to_forget(app),
         _ => Vec::new(),
     }
 }
@@ -194,7 +179,7 @@ fn on_escape(app: &mut App) -> Vec<Effect> {
     vec![Effect::Quit(Outcome::Quit)]
 }
 
-fn cancel(app: &mut App, profile: &str) -> Vec<Effect> {
+pub(super) fn cancel(app: &mut App, profile: &str) -> Vec<Effect> {
     if let Some(row) = app.row_mut(profile) {
         row.activity = Activity::Idle;
     }
@@ -226,28 +211,6 @@ fn on_filter_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.refilter();
     }
     Vec::new()
-}
-
-fn on_login_modal_key(app: &mut App, profile: &str, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => {
-            app.overlay = Overlay::None;
-            let running = app
-                .row(profile)
-                .is_some_and(|row| matches!(row.activity, Activity::Running { .. }));
-            if running {
-                cancel(app, profile)
-            } else {
-                Vec::new()
-            }
-        }
-        // The login goes on in the background; the list shows its stage.
-        KeyCode::Enter | KeyCode::Char('q' | 'h') => {
-            app.overlay = Overlay::None;
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
 }
 
 /// Starts a login task for the selected profile, or reopens the modal of one that runs.

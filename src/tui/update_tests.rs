@@ -327,31 +327,6 @@ fn a_device_code_opens_the_modal_even_for_a_background_login() {
 }
 
 #[test]
-fn x_forgets_and_q_quits_and_ctrl_c_quits_from_anywhere() {
-    let mut app = app_from(CONFIG);
-    let effects = update(&mut app, char_key('x'));
-    assert!(matches!(effects.as_slice(), [Effect::Forget { .. }]));
-    let effects = update(&mut app, char_key('q'));
-    assert!(matches!(effects.as_slice(), [Effect::Quit(Outcome::Quit)]));
-    update(&mut app, char_key('/'));
-    let effects = update(
-        &mut app,
-        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-    );
-    assert!(matches!(effects.as_slice(), [Effect::Quit(Outcome::Quit)]));
-}
-
-#[test]
-fn help_opens_and_closes_and_swallows_other_keys() {
-    let mut app = app_from(CONFIG);
-    update(&mut app, char_key('?'));
-    assert_eq!(app.overlay, Overlay::Help);
-    assert!(update(&mut app, char_key('x')).is_empty());
-    update(&mut app, key(KeyCode::Esc));
-    assert_eq!(app.overlay, Overlay::None);
-}
-
-#[test]
 fn mouse_wheel_moves_and_a_click_selects_the_row_under_it() {
     let mut app = mixed_app();
     super::test_fixtures::draw(&mut app, 120, 30);

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use super::theme::{self, Theme};
 use crate::config::ProfileKind;
 use crate::tui::rows::ProfileRow;
-use crate::tui::state::{Activity, App};
+use crate::tui::state::{Activity, App, Status};
 
 const LABEL_WIDTH: usize = 10;
 
@@ -105,6 +105,17 @@ fn lines<'a>(
     }
     if let Some(role) = &row.role_arn {
         lines.push(field("Role", role.clone(), theme));
+    }
+    if app.status_of(row, now) == Status::Ready {
+        let signed_in_to = row
+            .issuer
+            .as_deref()
+            .map_or("IAM Identity Center", crate::tui::rows::host_of);
+        lines.push(field(
+            "Ready",
+            format!("signed in to {signed_in_to}, role not assumed yet: Enter needs no browser"),
+            theme,
+        ));
     }
     if let Some(creds) = &row.cache.credentials {
         if let Some(arn) = &creds.assumed_role_arn {

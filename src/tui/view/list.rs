@@ -186,6 +186,7 @@ fn status_cell(status: &Status, ticks: u64, theme: &Theme) -> (&'static str, Str
             theme.expiring(),
         ),
         Status::Expired => ("✗", "expired".to_owned(), theme.error()),
+        Status::Ready => ("◌", "ready: signed in".to_owned(), theme.dim()),
         Status::NeverLoggedIn => ("○", "never logged in".to_owned(), theme.dim()),
         Status::InProgress { stage } => (theme::spinner(ticks), stage.clone(), theme.progress()),
         Status::Error { summary } => ("!", format!("error: {summary}"), theme.error()),

@@ -109,6 +109,7 @@ pub fn view(app: &App, now: DateTime<Utc>, frame: &mut Frame) {
                 overlay::login(app, row, &theme, frame);
             }
         }
+        Overlay::ConfirmForget { profile } => overlay::confirm_forget(profile, &theme, frame),
     }
 }
 
@@ -166,6 +167,7 @@ fn key_bar<'a>(app: &App, theme: &Theme, width: u16) -> Paragraph<'a> {
     let keys: &[(&str, &str)] = match &app.overlay {
         Overlay::Help => &[("Esc", "close")],
         Overlay::Login { .. } => &[("Esc", "cancel login"), ("Enter", "hide")],
+        Overlay::ConfirmForget { .. } => &[("y", "forget"), ("n", "keep")],
         Overlay::None if app.filter.editing => &[
             ("type", "filter"),
             ("Enter", "keep"),

@@ -1,5 +1,5 @@
-//! Popups drawn over the list: the help overlay and the login modal (browser URL or device code
-//! with its QR code).
+//! Popups drawn over the list: the help overlay, the login modal (browser URL or device code
+//! with its QR code) and the question before forgetting a profile.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -20,7 +20,7 @@ const HELP: &[(&str, &str)] = &[
     ("y", "copy the export lines (OSC 52)"),
     ("a", "get the profile's S3 Access Grant"),
     ("", "s e y on a grant row: its credentials"),
-    ("x", "forget the cached credentials and tokens"),
+    ("x", "forget credentials and IdP login (asks)"),
     ("/", "filter by name, account, role or provider"),
     ("j k ↑ ↓", "move; PgUp PgDn g G jump"),
     ("Esc", "cancel a login, clear the filter, quit"),
@@ -147,4 +147,30 @@ fn stage_lines<'a>(
         }
         _ => {}
     }
+}
+
+/// The question `x` asks: what goes, and what it costs next time.
+pub fn confirm_forget(profile: &str, theme: &Theme, frame: &mut Frame) {
+    let lines = vec![
+        Line::raw(format!("Forget {profile}?")),
+        Line::raw(""),
+        Line::raw("Its cached credentials, S3 Access Grants and IdP login go:"),
+        Line::raw("the next use (of every profile of the same IdP app) needs"),
+        Line::raw("a browser or device login again."),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(" y ", theme.key()),
+            Span::raw("forget   "),
+            Span::styled(" n ", theme.key()),
+            Span::raw("keep"),
+        ]),
+    ];
+    let area = centered(frame.area(), 64, lines.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(" Forget ")),
+        area,
+    );
 }

@@ -18,6 +18,9 @@
 //   IDP_CLOCK_SKEW_SECONDS   the clock ID tokens are signed by is this many seconds off
 //                            (negative: behind), so their iat/exp are (default 0); the rest
 //                            of the IdP keeps the real clock (see below)
+//   IDP_DEVICE_APPROVER=cmd  after each device authorization, run `cmd VERIFICATION_URI_COMPLETE`
+//                            with BROWSER_MODE=device (tests/browser/browser.py approves it): the
+//                            person's second device, for the demo, where nobody else would
 //   PEER_IGNORE_STDIN=1      keep running at stdin EOF (for starting it by hand in background)
 //
 // Extra endpoints (none of them counted in the stats):
@@ -32,6 +35,7 @@
 //
 // Lifetime: exits at stdin EOF, so it dies with the test process that spawned it with a pipe
 // even when that process is SIGKILLed, and on SIGTERM/SIGINT.
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -244,6 +248,22 @@ if (autoLoginUser) {
       return;
     }
     await next();
+  });
+}
+
+const deviceApprover = process.env.IDP_DEVICE_APPROVER || '';
+if (deviceApprover) {
+  provider.use(async (ctx, next) => {
+    await next();
+    const uri = ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200
+      && ctx.body && ctx.body.verification_uri_complete;
+    if (uri) {
+      const approver = spawn(deviceApprover, [uri], {
+        env: { ...process.env, BROWSER_MODE: 'device' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      approver.on('error', (error) => console.error(`device approver: ${error.message}`));
+    }
   });
 }
 
