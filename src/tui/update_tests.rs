@@ -2,7 +2,7 @@
 //!
 //! `update` driven directly: keys, mouse and task messages, with no terminal.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::msg::{Effect, LoginMode, Msg, Outcome};
 use super::state::{Activity, After, ListItem, Overlay, Stage};
