@@ -7,6 +7,7 @@
 //! It owns the screen and the keys; it never logs in, reads the cache or prints on stdout
 //! itself: the session does the work and the caller prints the [`Outcome`].
 
+mod cache_view;
 pub mod effects;
 pub mod fuzzy;
 mod grant_keys;
@@ -15,6 +16,7 @@ mod overlay_keys;
 pub mod qr;
 pub mod rows;
 mod run;
+mod stage;
 pub mod state;
 pub mod terminal;
 pub mod update;

@@ -5,52 +5,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::state::{Activity, EXPIRING_WITHIN, Status};
+use super::cache_view::expiry_status;
+pub use super::cache_view::{CacheView, CredentialView, GrantView, TokenView};
+use super::state::{Activity, Status};
 use crate::cache::detection::{DetectionCache, KnownProvider};
 use crate::config::{Config, GrantPermission, Profile, ProfileKind, ProviderKind, SsoProfile};
-
-/// The secret-free part of a cached credential entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialView {
-    pub obtained_at: DateTime<Utc>,
-    pub expiration: DateTime<Utc>,
-    pub assumed_role_arn: Option<String>,
-    pub session_name: Option<String>,
-}
-
-/// The secret-free part of a cached ID-token entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenView {
-    pub subject: Option<String>,
-    pub email: Option<String>,
-    pub expires_at: DateTime<Utc>,
-    pub refresh_token: bool,
-}
-
-/// The secret-free part of a cached S3 Access Grants entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GrantView {
-    pub target: String,
-    pub permission: GrantPermission,
-    pub matched_grant_target: Option<String>,
-    pub expiration: DateTime<Utc>,
-}
-
-impl GrantView {
-    /// Valid, expiring or expired at `now`, like a role session.
-    pub fn status(&self, now: DateTime<Utc>) -> Status {
-        expiry_status(self.expiration, now)
-    }
-}
-
-/// What the cache holds for one profile.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CacheView {
-    pub credentials: Option<CredentialView>,
-    pub tokens: Option<TokenView>,
-    /// Sorted by target and permission.
-    pub grants: Vec<GrantView>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileRow {
@@ -222,17 +181,6 @@ impl ProfileRow {
             }
             (None, _) => Status::NeverLoggedIn,
         }
-    }
-}
-
-fn expiry_status(expiration: DateTime<Utc>, now: DateTime<Utc>) -> Status {
-    let remaining = expiration - now;
-    if remaining <= chrono::Duration::zero() {
-        Status::Expired
-    } else if remaining < EXPIRING_WITHIN {
-        Status::Expiring { remaining }
-    } else {
-        Status::Valid { remaining }
     }
 }
 

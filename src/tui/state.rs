@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 
 use super::rows::{GrantView, ProfileRow};
+pub use super::stage::Stage;
 
 /// Credentials with less than this left are shown as expiring (the SDKs' advisory window).
 pub const EXPIRING_WITHIN: Duration = Duration::minutes(15);
@@ -46,64 +47,6 @@ pub enum Activity {
     Idle,
     Running { task: u64, stage: Stage },
     Failed { error: String },
-}
-
-/// The stage of a running login, as far as the view needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stage {
-    Starting,
-    WaitingForLock,
-    /// The cache cannot be read or written; the login goes on without it.
-    CacheUnavailable,
-    Discovering,
-    Refreshing,
-    OpenBrowser {
-        url: String,
-    },
-    BrowserUnavailable {
-        url: String,
-        reason: String,
-    },
-    WaitingForBrowser,
-    DeviceCode {
-        user_code: String,
-        verification_uri: String,
-        verification_uri_complete: Option<String>,
-    },
-    WaitingForDevice,
-    ExchangingCode,
-    AssumingRole {
-        role_arn: String,
-    },
-    /// Trusted identity propagation: `CreateTokenWithIAM`.
-    CreatingIdentityContext,
-    AssumingIdentityEnhancedRole {
-        role_arn: String,
-    },
-    FetchingAccessGrant {
-        target: String,
-    },
-}
-
-impl Stage {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Stage::Starting => "starting",
-            Stage::WaitingForLock => "waiting for another runas",
-            Stage::CacheUnavailable => "going on without the cache",
-            Stage::Discovering => "discovering the IdP",
-            Stage::Refreshing => "refreshing the token",
-            Stage::OpenBrowser { .. } => "opening the browser",
-            Stage::BrowserUnavailable { .. } => "open the URL by hand",
-            Stage::WaitingForBrowser => "waiting for the browser",
-            Stage::DeviceCode { .. } | Stage::WaitingForDevice => "waiting for device approval",
-            Stage::ExchangingCode => "exchanging the code",
-            Stage::AssumingRole { .. } => "assuming the role",
-            Stage::CreatingIdentityContext => "asking Identity Center",
-            Stage::AssumingIdentityEnhancedRole { .. } => "assuming the identity-enhanced role",
-            Stage::FetchingAccessGrant { .. } => "asking S3 Access Grants",
-        }
-    }
 }
 
 /// What should happen once credentials for a profile are in hand.
