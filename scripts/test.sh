@@ -44,7 +44,8 @@ command -v zsh >/dev/null || missing_tools="$missing_tools zsh"
 if [ -n "$missing_tools" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   phase "installing$missing_tools"
   # shellcheck disable=SC2086 # one word per package
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing_tools
+  apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing_tools
 fi
 
 phase "compiling"
