@@ -1,39 +1,124 @@
-//! The `/` filter's matcher: the query's characters in order, not necessarily adjacent
-//! (`dadm` finds `dev-admin`). Pure; knows nothing about profiles.
+//! The `/` filter's matcher: ranks candidates against a query with nucleo-matcher (the matcher
+//! of helix and television), so the closest match comes first, and says which characters of a
+//! candidate's name matched so the list can highlight them. A query is words separated by
+//! spaces, all of which must match one field; fzf's syntax works within a word (`^dev` at the
+//! start, `admin$` at the end, `'exact`, `!not`). Pure; knows nothing about profiles.
 
-/// A score (higher is better) when every character of `query` appears in `text` in order,
-/// else `None`. Both are expected lowercased. Adjacent matches and an early start score higher.
-pub fn score(query: &str, text: &str) -> Option<i64> {
-    let mut score = 0i64;
-    let mut last_match: Option<usize> = None;
-    let mut chars = text.char_indices();
-    for wanted in query.chars().filter(|c| !c.is_whitespace()) {
-        let (position, _) = chars.by_ref().find(|(_, c)| *c == wanted)?;
-        score += match last_match {
-            Some(previous) if position == previous + 1 => 5,
-            Some(_) => 1,
-            None => 10 - (position as i64).min(9),
-        };
-        last_match = Some(position);
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+/// One candidate the query matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranked {
+    /// Its position among the candidates given.
+    pub index: usize,
+    /// Higher is better: the best score among its fields.
+    pub score: u32,
+    /// Character positions in its name that matched (empty when only another field did).
+    pub name_positions: Vec<u32>,
+}
+
+/// The candidates (`name`, searchable fields) that `query` matches, best first; equal scores
+/// keep the order they were given in. An empty query matches nothing here: the caller shows
+/// everything unranked instead.
+pub fn rank<'a>(
+    query: &str,
+    candidates: impl IntoIterator<Item = (&'a str, &'a [String])>,
+) -> Vec<Ranked> {
+    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    if pattern.atoms.is_empty() {
+        return Vec::new();
     }
-    Some(score)
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buffer = Vec::new();
+    let mut ranked: Vec<Ranked> = candidates
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, (name, fields))| {
+            let score = fields
+                .iter()
+                .filter_map(|field| pattern.score(Utf32Str::new(field, &mut buffer), &mut matcher))
+                .max()?;
+            let mut name_positions = Vec::new();
+            if pattern
+                .indices(
+                    Utf32Str::new(name, &mut buffer),
+                    &mut matcher,
+                    &mut name_positions,
+                )
+                .is_some()
+            {
+                name_positions.sort_unstable();
+                name_positions.dedup();
+            } else {
+                name_positions.clear();
+            }
+            Some(Ranked {
+                index,
+                score,
+                name_positions,
+            })
+        })
+        .collect();
+    // Stable: ties keep the grouped order.
+    ranked.sort_by(|a, b| b.score.cmp(&a.score));
+    ranked
 }
 
 #[cfg(test)]
 mod tests {
-    use super::score;
+    use super::rank;
 
-    #[test]
-    fn characters_in_order_match_and_out_of_order_do_not() {
-        assert!(score("dadm", "dev-admin").is_some());
-        assert!(score("mda", "dev-admin").is_none());
-        assert!(score("", "anything").is_some());
+    fn names(query: &str, candidates: &[&str]) -> Vec<String> {
+        let fields: Vec<Vec<String>> = candidates
+            .iter()
+            .map(|name| vec![name.to_lowercase()])
+            .collect();
+        rank(
+            query,
+            candidates
+                .iter()
+                .zip(&fields)
+                .map(|(name, fields)| (*name, fields.as_slice())),
+        )
+        .into_iter()
+        .map(|ranked| candidates[ranked.index].to_string())
+        .collect()
     }
 
     #[test]
-    fn a_contiguous_match_beats_a_scattered_one() {
-        let contiguous = score("adm", "admin").unwrap();
-        let scattered = score("adm", "a-d-m").unwrap();
-        assert!(contiguous > scattered, "{contiguous} vs {scattered}");
+    fn characters_in_order_match_and_out_of_order_do_not() {
+        assert_eq!(names("dadm", &["dev-admin", "prod"]), ["dev-admin"]);
+        assert!(names("mda", &["dev-admin"]).is_empty());
+        assert!(names("", &["anything"]).is_empty());
+    }
+
+    #[test]
+    fn the_closest_match_comes_first_whatever_the_given_order() {
+        // The complaint that started this: `p0999` listed p09919 before p09990.
+        let ranked = names("p0999", &["p09919", "p09990", "p00999"]);
+        assert_eq!(ranked.len(), 3, "{ranked:?}");
+        assert_eq!(ranked[0], "p09990", "{ranked:?}");
+        assert_eq!(names("adm", &["a-d-m", "admin"]), ["admin", "a-d-m"]);
+    }
+
+    #[test]
+    fn equal_scores_keep_the_given_order() {
+        assert_eq!(names("dev", &["dev-b", "dev-a"]), ["dev-b", "dev-a"]);
+    }
+
+    #[test]
+    fn matched_characters_of_the_name_are_reported() {
+        let fields = vec!["dev-admin".to_string()];
+        let ranked = rank("dadm", [("Dev-Admin", fields.as_slice())]);
+        assert_eq!(ranked[0].name_positions, [0, 4, 5, 6]);
+    }
+
+    #[test]
+    fn a_match_in_another_field_ranks_without_name_positions() {
+        let fields = vec!["dev".to_string(), "123456789012".to_string()];
+        let ranked = rank("1234", [("dev", fields.as_slice())]);
+        assert_eq!(ranked.len(), 1);
+        assert!(ranked[0].name_positions.is_empty());
     }
 }

@@ -135,14 +135,6 @@ impl ProfileRow {
         }
     }
 
-    /// How well the (lowercased) filter query matches, `None` for not at all.
-    pub fn filter_score(&self, query: &str) -> Option<i64> {
-        self.search_fields
-            .iter()
-            .filter_map(|field| super::fuzzy::score(query, field))
-            .max()
-    }
-
     /// The profile's status at `now`; `cache_loaded` false means the cache was not read yet.
     pub fn status(&self, now: DateTime<Utc>, cache_loaded: bool) -> Status {
         if !self.config_errors.is_empty() {

@@ -30,7 +30,13 @@ fn an_sso_row_shows_badge_account_role_and_status() {
     assert_eq!(row.account_id.as_deref(), Some("111122223333"));
     assert_eq!(row.role_name.as_deref(), Some("AdministratorAccess"));
     assert_eq!(row.group, "IAM Identity Center · d-9067c0ffee.awsapps.com");
-    assert!(row.filter_score("identity center").is_some());
+    let mut filtered = app.clone();
+    filtered.filter.query = "identity center".into();
+    filtered.refilter();
+    assert_eq!(
+        filtered.selected_row().map(|row| row.name.as_str()),
+        Some("corp-admin")
+    );
     update(&mut app, Msg::CacheRead(Vec::new()));
     assert_eq!(
         app.row("corp-admin").unwrap().status(now(), true),

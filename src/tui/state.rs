@@ -3,6 +3,7 @@
 //! it is changed only by `update` and read by `view`; it never holds a secret (credentials
 //! travel in messages and effects, never into `App`) and never touches the terminal or disk.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
@@ -109,11 +110,15 @@ pub struct App {
     pub config_path: PathBuf,
     /// Why the config could not be read, or file-level issues.
     pub config_notes: Vec<String>,
-    /// Grouped and sorted once; filtering only hides rows.
+    /// Grouped and sorted once; the filter picks and orders rows through `items` only.
     pub rows: Vec<ProfileRow>,
     pub filter: Filter,
-    /// What the list shows now: headings and the rows that match the filter.
+    /// What the list shows now: without a filter, headings and every row in group order;
+    /// with one, the matching rows best first and no headings.
     pub items: Vec<ListItem>,
+    /// While filtering: for each matching row (by index into `rows`), the character positions
+    /// of its name that matched, for the view to highlight.
+    pub name_matches: HashMap<usize, Vec<u32>>,
     /// Index into `items`, always a profile or grant item when any is visible.
     pub selected: Option<usize>,
     pub overlay: Overlay,
@@ -146,6 +151,7 @@ impl App {
             config_notes,
             rows,
             filter: Filter::default(),
+            name_matches: HashMap::new(),
             items: Vec::new(),
             selected: None,
             overlay: Overlay::None,
@@ -223,7 +229,13 @@ impl App {
 
     /// Rebuilds `items` from the filter, keeping the selected profile when it still matches.
     pub fn refilter(&mut self) {
-        self.rebuild_items();
+        if self.filter.query.trim().is_empty() {
+            // Back to the whole list, on the row the filter found.
+            self.rebuild_items();
+        } else {
+            // A changed query: the best match is selected, as in fzf.
+            self.rebuild_items_keeping(SelectionKey::default());
+        }
         self.list_viewport.offset = 0;
         self.scroll_into_view();
     }
@@ -252,21 +264,30 @@ impl App {
             profile: keep,
             grant: keep_grant,
         } = key;
-        let query = self.filter.query.trim().to_lowercase();
         self.items.clear();
-        let mut last_group: Option<&str> = None;
-        for (index, row) in self.rows.iter().enumerate() {
-            if !query.is_empty() && row.filter_score(&query).is_none() {
-                continue;
+        self.name_matches.clear();
+        let query = self.filter.query.trim();
+        if query.is_empty() {
+            let mut last_group: Option<&str> = None;
+            for (index, row) in self.rows.iter().enumerate() {
+                if last_group != Some(row.group.as_str()) {
+                    self.items.push(ListItem::Group(row.group.clone()));
+                    last_group = Some(row.group.as_str());
+                }
+                push_with_grants(&mut self.items, index, row);
             }
-            if last_group != Some(row.group.as_str()) {
-                self.items.push(ListItem::Group(row.group.clone()));
-                last_group = Some(row.group.as_str());
+        } else {
+            let candidates = self
+                .rows
+                .iter()
+                .map(|row| (row.name.as_str(), row.search_fields.as_slice()));
+            for ranked in super::fuzzy::rank(query, candidates) {
+                push_with_grants(&mut self.items, ranked.index, &self.rows[ranked.index]);
+                if !ranked.name_positions.is_empty() {
+                    self.name_matches
+                        .insert(ranked.index, ranked.name_positions);
+                }
             }
-            self.items.push(ListItem::Profile(index));
-            self.items.extend(
-                (0..row.cache.grants.len()).map(|grant| ListItem::Grant { row: index, grant }),
-            );
         }
         let kept_profile = keep.and_then(|name| {
             self.items.iter().position(
@@ -345,4 +366,10 @@ impl App {
     pub fn status_of(&self, row: &ProfileRow, now: DateTime<Utc>) -> Status {
         row.status(now, self.cache_loaded)
     }
+}
+
+/// A profile's item followed by one item per cached grant of it.
+fn push_with_grants(items: &mut Vec<ListItem>, index: usize, row: &ProfileRow) {
+    items.push(ListItem::Profile(index));
+    items.extend((0..row.cache.grants.len()).map(|grant| ListItem::Grant { row: index, grant }));
 }

@@ -50,6 +50,7 @@ pub fn render(app: &App, now: DateTime<Utc>, theme: &Theme, frame: &mut Frame, a
                     &columns,
                     theme,
                     selected,
+                    app.name_matches.get(row_index).map_or(&[], Vec::as_slice),
                 )
             }
             ListItem::Grant { row, grant } => {
@@ -114,12 +115,15 @@ fn profile_line<'a>(
     columns: &Columns,
     theme: &Theme,
     selected: bool,
+    name_matches: &[u32],
 ) -> Line<'a> {
     let (symbol, text, style) = status_cell(&status, ticks, theme);
-    let mut spans = vec![
-        Span::styled(format!("{symbol} "), style),
-        Span::raw(pad(&row.name, columns.name)),
-    ];
+    let mut spans = vec![Span::styled(format!("{symbol} "), style)];
+    spans.extend(highlighted(
+        &pad(&row.name, columns.name),
+        name_matches,
+        theme,
+    ));
     if columns.badge > 0 {
         // `?`: only the first login's probe can tell; `-`: no IdP at all.
         let badge = match row.provider {
@@ -193,6 +197,36 @@ fn status_cell(status: &Status, ticks: u64, theme: &Theme) -> (&'static str, Str
         Status::Invalid => ("!", "config error".to_owned(), theme.error()),
         Status::NotApplicable => (" ", "-".to_owned(), theme.dim()),
     }
+}
+
+/// `text` as spans, the characters at `positions` (sorted) in the matched style.
+fn highlighted<'a>(text: &str, positions: &[u32], theme: &Theme) -> Vec<Span<'a>> {
+    if positions.is_empty() {
+        return vec![Span::raw(text.to_owned())];
+    }
+    let mut spans = Vec::new();
+    let mut run = String::new();
+    let mut run_matched = false;
+    for (position, character) in text.chars().enumerate() {
+        let matched = u32::try_from(position).is_ok_and(|p| positions.binary_search(&p).is_ok());
+        if matched != run_matched && !run.is_empty() {
+            let style = if run_matched {
+                theme.matched()
+            } else {
+                Style::default()
+            };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_matched = matched;
+        run.push(character);
+    }
+    let style = if run_matched {
+        theme.matched()
+    } else {
+        Style::default()
+    };
+    spans.push(Span::styled(run, style));
+    spans
 }
 
 /// `text` cut or padded to exactly `width` cells, with a space after.
