@@ -61,7 +61,7 @@ pub fn rank<'a>(
         })
         .collect();
     // Stable: ties keep the grouped order.
-    ranked.sort_by(|a, b| b.score.cmp(&a.score));
+    ranked.sort_by_key(|ranked| std::cmp::Reverse(ranked.score));
     ranked
 }
 
