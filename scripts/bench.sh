@@ -3,6 +3,7 @@
 # prints one markdown table, medians and ratios side by side with the goals:
 #   - cached `runas credential-process` against the AWS CLI v2 asking for the same profile's
 #     credentials (`aws configure export-credentials`), and both peak RSS;
+#   - 200 concurrent `credential-process` calls with expired credentials (one STS call, p99);
 #   - `runas list --json` at 100 / 1,000 / 10,000 profiles (hyperfine wall time, plus
 #     callgrind instruction counts when valgrind is there: stable on a loaded machine);
 #   - the TUI at 1,000 profiles (scripts/tui-bench.sh): first frame, idle CPU, peak RSS;
@@ -172,6 +173,23 @@ print(f"| `runas credential-process` (cached) | {runas:.2f} ms | ≤ 3 ms: {ok(r
 print(f"| `aws configure export-credentials`, same profile | {aws:.0f} ms | |")
 print(f"| ratio | {aws / runas:.0f}× faster | ≥ 100×: {ok(aws / runas >= 100)} |")
 print(f"| peak RSS, runas / aws | {cp_rss:.1f} MiB / {aws_rss:.0f} MiB | |")
+PY
+
+# --- 200 concurrent callers, expired credentials -------------------------------------------
+progress "200 concurrent credential-process calls with expired credentials"
+python3 scripts/bench-concurrent.py "$RUNAS" web "$RUNAS_CACHE_DIR" "http://127.0.0.1:$AWS_PORT" 200 \
+  >"$WORK/concurrent.json"
+python3 - "$WORK/concurrent.json" >>"$ROWS" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+ok = lambda cond: "yes" if cond else "**no**"
+one = c["sts_calls"] == 1 and c["answered"] == c["callers"] and c["distinct_keys"] == 1
+print(f"| {c['callers']} concurrent `credential-process`, credentials expired: p50 / p99 / max per caller "
+      f"| {c['p50_ms']:.0f} / {c['p99_ms']:.0f} / {c['max_ms']:.0f} ms | |")
+print(f"| … STS calls / callers answered / distinct keys | {c['sts_calls']} / {c['answered']} / {c['distinct_keys']} "
+      f"| 1 / {c['callers']} / 1: {ok(one)} |")
+print(f"| … lock files before → after | {len(c['locks_before'])} → {len(c['locks_after'])} | unchanged: "
+      f"{ok(c['locks_before'] == c['locks_after'])} |")
 PY
 
 # --- list --json by profile count --------------------------------------------------------

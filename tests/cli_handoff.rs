@@ -136,7 +136,7 @@ fn the_aws_cli_gets_credentials_through_credential_process_and_then_from_the_cac
 }
 
 #[test]
-fn twenty_concurrent_callers_share_one_sts_exchange() {
+fn two_hundred_concurrent_callers_share_one_sts_exchange_and_leave_no_lock_held() {
     let (peers, home) = logged_in(|_| String::new());
     let file = home.credentials_file("web");
     let old_key = home.credentials_entry("web")["credentials"]["access_key_id"].clone();
@@ -150,8 +150,22 @@ fn twenty_concurrent_callers_share_one_sts_exchange() {
     let idp_before = peers.idp_stats();
     let sts_before = count(&peers.aws_stats(), "sts:AssumeRoleWithWebIdentity");
 
+    let locks = home.cache_dir().join("locks");
+    let lock_names = || {
+        let mut names: Vec<String> = std::fs::read_dir(&locks)
+            .map(|entries| {
+                entries
+                    .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let locks_before = lock_names();
+
     let started = Instant::now();
-    let runs: Vec<Running> = (0..20)
+    let runs: Vec<Running> = (0..200)
         .map(|_| Running::spawn(home.command(&["credential-process", "web"])))
         .collect();
     let keys: Vec<String> = runs
@@ -165,15 +179,27 @@ fn twenty_concurrent_callers_share_one_sts_exchange() {
         })
         .collect();
     eprintln!(
-        "20 concurrent credential-process runs took {:?}",
+        "200 concurrent credential-process runs took {:?}",
         started.elapsed()
     );
+    assert_eq!(keys.len(), 200, "every caller answered");
 
     assert_eq!(
         count(&peers.aws_stats(), "sts:AssumeRoleWithWebIdentity"),
         sts_before + 1,
-        "exactly one exchange for twenty callers"
+        "exactly one exchange for two hundred callers"
     );
+    // Lock files are kept, one per key (removing one while another process waits on it would
+    // let two hold "the" lock); none may be added per caller, and none may still be held.
+    let locks_after = lock_names();
+    assert!(
+        locks_after.len() <= locks_before.len() + 1,
+        "{locks_before:?} → {locks_after:?}"
+    );
+    for name in &locks_after {
+        let file = std::fs::File::open(locks.join(name)).expect("open the lock file");
+        assert!(file.try_lock().is_ok(), "{name} is still held");
+    }
     assert!(keys.iter().all(|key| key == &keys[0]), "{keys:?}");
     assert_ne!(
         serde_json::Value::from(keys[0].clone()),
