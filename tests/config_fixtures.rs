@@ -302,10 +302,11 @@ fn non_utf8_bytes_are_replaced_and_their_lines_reported() {
 }
 
 #[test]
-fn unreadable_files_are_errors_that_name_the_path() {
+fn missing_and_unreadable_files_are_errors_that_name_the_path() {
     let missing = fixture_path("no-such-file.ini");
     let error = config::load(&missing).unwrap_err();
-    assert!(matches!(error, ConfigError::Read { .. }));
+    assert!(matches!(error, ConfigError::Missing { .. }), "{error}");
+    assert!(error.to_string().contains("[profile dev-admin]"), "{error}");
     assert!(error.to_string().contains("no-such-file.ini"), "{error}");
 
     let directory = fixture_path("");
