@@ -11,10 +11,12 @@
 
 mod browser;
 mod device;
+mod discovery;
 mod error;
 mod opener;
 mod provider;
 mod refresh;
+mod registry;
 mod token_file;
 mod verify;
 
@@ -29,8 +31,9 @@ pub use browser::browser_login;
 pub use device::{DevicePollPacing, device_login};
 pub use error::{FlowError, advice};
 pub use opener::{BrowserOpener, SystemBrowser};
-pub use provider::{MetadataStore, Provider, ProviderRegistry, StoredMetadata};
+pub use provider::Provider;
 pub use refresh::refresh;
+pub use registry::{MetadataStore, ProviderRegistry, StoredMetadata};
 pub use token_file::read_token_file;
 pub use verify::CLOCK_LEEWAY;
 
