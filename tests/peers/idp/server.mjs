@@ -19,6 +19,9 @@
 //                            (negative: behind), so their iat/exp are (default 0); the rest
 //                            of the IdP keeps the real clock (see below)
 //   PEER_IGNORE_STDIN=1      keep running at stdin EOF (for starting it by hand in background)
+//   IDP_QUIRKS=a,b           departures from the reference IdP, see quirks.mjs
+//   IDP_ISSUER_TRAILING_SLASH=1  the issuer is http://127.0.0.1:$IDP_PORT/ (with the slash) in
+//                            discovery and in every token: a legal spelling some IdPs use
 //
 // Extra endpoints (none of them counted in the stats):
 //   GET  /runas-peer/stats       -> {"<METHOD> <path>": count} of every request so far, so tests
@@ -29,6 +32,7 @@
 //                                   Answers {"kid": "<new kid>"}
 //   POST /runas-peer/clock?skew=N -> ID tokens are signed N seconds off from now on (as
 //                                   IDP_CLOCK_SKEW_SECONDS). Answers {"skew": N}
+//   POST /runas-peer/quirks?set=a,b -> exactly these quirks (quirks.mjs) from now on
 //
 // Lifetime: exits at stdin EOF, so it dies with the test process that spawned it with a pipe
 // even when that process is SIGKILLed, and on SIGTERM/SIGINT.
@@ -37,6 +41,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Provider from 'oidc-provider';
+import { quirksAdmin, quirksMiddleware } from './quirks.mjs';
 
 // oidc-provider reads its keys once, at construction; rotating them at run time re-runs its own
 // key-store initialiser on the instance. Imported by file URL (not subject to the package's
@@ -64,7 +69,7 @@ setClockSkew(process.env.IDP_CLOCK_SKEW_SECONDS || '0');
 
 const HOST = '127.0.0.1';
 const port = Number(process.env.IDP_PORT || 9400);
-const issuer = `http://${HOST}:${port}`;
+const issuer = `http://${HOST}:${port}${process.env.IDP_ISSUER_TRAILING_SLASH === '1' ? '/' : ''}`;
 const autoLoginUser = process.env.IDP_AUTO_LOGIN || '';
 const jwksPath = process.env.IDP_JWKS
   || join(dirname(fileURLToPath(import.meta.url)), '..', 'run', 'jwks.json');
@@ -180,6 +185,9 @@ provider.IdToken.prototype.issue = async function issueWithSkewedClock(...args) 
 
 provider.on('server_error', (_ctx, error) => console.error('server_error', error));
 
+const quirks = quirksAdmin(process.env.IDP_QUIRKS);
+provider.use(quirks.admin);
+
 const requestCounts = {};
 provider.use(async (ctx, next) => {
   if (ctx.method === 'GET' && ctx.path === '/runas-peer/stats') {
@@ -213,6 +221,7 @@ provider.use(async (ctx, next) => {
   }
   await next();
 });
+provider.use(quirksMiddleware(quirks.state, port));
 
 // With IDP_AUTO_LOGIN the interaction page answers itself: log in, or grant what is missing.
 async function finishInteractionAutomatically(ctx) {
