@@ -8,11 +8,14 @@ mod error;
 mod grants;
 mod identity;
 mod identity_center;
+mod idp_access;
 pub mod naming;
 mod provider_store;
+mod renewal;
 mod roles;
 pub mod sso;
 mod vocabulary;
+mod workload;
 
 use std::sync::Arc;
 

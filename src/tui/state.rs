@@ -68,6 +68,10 @@ pub enum Stage {
         verification_uri_complete: Option<String>,
     },
     WaitingForDevice,
+    /// A login follows a refresh that could not renew the token; `reason` says why.
+    LoginNeeded {
+        reason: String,
+    },
     ExchangingCode,
     AssumingRole {
         role_arn: String,
@@ -94,6 +98,7 @@ impl Stage {
             Stage::BrowserUnavailable { .. } => "open the URL by hand",
             Stage::WaitingForBrowser => "waiting for the browser",
             Stage::DeviceCode { .. } | Stage::WaitingForDevice => "waiting for device approval",
+            Stage::LoginNeeded { .. } => "logging in again",
             Stage::ExchangingCode => "exchanging the code",
             Stage::AssumingRole { .. } => "assuming the role",
             Stage::CreatingIdentityContext => "asking Identity Center",

@@ -71,12 +71,99 @@ pub(super) async fn fetch_document(
             response.status()
         )));
     }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("(none)")
+        .to_owned();
     let body = response
         .bytes()
         .await
         .map_err(|err| discovery_error(error_chain(&err)))?;
-    serde_json::from_slice(&body)
-        .map_err(|err| discovery_error(format!("invalid discovery document: {err}")))
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        // Discovery 1.0 §4.2 asks the server for application/json but gives the client no
+        // rule to refuse anything else; the content is what is checked (issuer, https,
+        // endpoints), so a JSON object under another label is used.
+        Ok(document) if document.is_object() => {
+            if !is_json_media_type(&content_type) {
+                tracing::info!(url = %discovery_url, %content_type, "discovery document served without the application/json Content-Type; used, since the body is a JSON object");
+            }
+            Ok(document)
+        }
+        Ok(_) => Err(discovery_error(format!(
+            "{discovery_url} answered JSON that is not an object (Content-Type `{content_type}`)"
+        ))),
+        Err(err) if !is_json_media_type(&content_type) => {
+            let looks_like = if body.trim_ascii_start().starts_with(b"<") {
+                " (an HTML page: a sign-in page or proxy in front of the IdP?)"
+            } else {
+                ""
+            };
+            Err(discovery_error(format!(
+                "{discovery_url} answered Content-Type `{content_type}`, not application/json, \
+                 and its body is not JSON{looks_like}: {err}"
+            )))
+        }
+        Err(err) => Err(discovery_error(format!(
+            "invalid discovery document: {err}"
+        ))),
+    }
+}
+
+/// `application/json` or a `+json` type, with or without parameters.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// How two issuer URLs differ, in words, for messages that name both.
+pub(super) fn how_issuers_differ(expected: &str, got: &str) -> String {
+    if expected.trim_end_matches('/') == got.trim_end_matches('/') {
+        let with_slash = if got.ends_with('/') { got } else { expected };
+        return format!("they differ only by the trailing slash of {with_slash}");
+    }
+    if expected.eq_ignore_ascii_case(got) {
+        return "they differ only in letter case".to_owned();
+    }
+    let (Ok(a), Ok(b)) = (
+        openidconnect::url::Url::parse(expected),
+        openidconnect::url::Url::parse(got),
+    ) else {
+        return "they are different URLs".to_owned();
+    };
+    let mut parts = Vec::new();
+    if a.scheme() != b.scheme() {
+        parts.push(format!("scheme ({} vs {})", a.scheme(), b.scheme()));
+    }
+    if a.host_str() != b.host_str() {
+        parts.push(format!(
+            "host ({} vs {})",
+            a.host_str().unwrap_or("none"),
+            b.host_str().unwrap_or("none")
+        ));
+    }
+    if a.port_or_known_default() != b.port_or_known_default() {
+        let port = |url: &openidconnect::url::Url| {
+            url.port_or_known_default()
+                .map_or("none".to_owned(), |p| p.to_string())
+        };
+        parts.push(format!("port ({} vs {})", port(&a), port(&b)));
+    }
+    if a.path().trim_end_matches('/') != b.path().trim_end_matches('/') {
+        parts.push(format!("path ({} vs {})", a.path(), b.path()));
+    }
+    if parts.is_empty() {
+        "they are different URLs".to_owned()
+    } else {
+        format!("they differ in {}", parts.join(", "))
+    }
 }
 
 /// The checks every discovery document passes before use, fetched or stored: it parses, names
@@ -92,12 +179,17 @@ pub(super) fn check_discovery(
     };
     let document = DiscoveryDocument::deserialize(discovery)
         .map_err(|err| discovery_error(format!("invalid discovery document: {err}")))?;
-    // OIDC Discovery §4.3 wants an exact match; a lone trailing slash is forgiven because a
-    // parsed URL cannot tell whether the person typed one. Discovery then has the last word.
+    // Discovery 1.0 §4.3: `issuer` must be identical to the issuer the document was fetched
+    // for. §4.1 removes a terminating slash before appending the well-known path, so `X` and
+    // `X/` fetch the same document and the person's spelling cannot settle which is meant: a
+    // lone trailing slash is forgiven here, and the document's spelling becomes the issuer
+    // that every ID token's `iss` must then equal exactly.
     let discovered = document.issuer().as_str();
     if discovered.trim_end_matches('/') != requested {
         return Err(discovery_error(format!(
-            "the discovery document names a different issuer, {discovered}"
+            "the discovery document's `issuer` is {discovered}, but it was fetched for \
+             {requested}; {}. OpenID Connect Discovery requires them to be identical",
+            how_issuers_differ(requested, discovered)
         )));
     }
     let token_endpoint = document
@@ -108,11 +200,23 @@ pub(super) fn check_discovery(
         .additional_metadata()
         .device_authorization_endpoint
         .clone();
-    require_secure(token_endpoint.url())?;
-    require_secure(document.authorization_endpoint().url())?;
-    require_secure(document.jwks_uri().url())?;
+    // Discovery puts no rule on which host serves an endpoint (Google's keys live on another
+    // host than its issuer), so only the transport is checked, field by field.
+    let secure = |field: &str, url: &openidconnect::url::Url| {
+        require_secure(url).map_err(|_| {
+            discovery_error(format!(
+                "its `{field}` {url} must use https (plain http is allowed only on loopback hosts)"
+            ))
+        })
+    };
+    secure("token_endpoint", token_endpoint.url())?;
+    secure(
+        "authorization_endpoint",
+        document.authorization_endpoint().url(),
+    )?;
+    secure("jwks_uri", document.jwks_uri().url())?;
     if let Some(device) = &device_authorization_endpoint {
-        require_secure(device.url())?;
+        secure("device_authorization_endpoint", device.url())?;
     }
     Ok(Endpoints {
         issuer: document.issuer().clone(),
