@@ -90,7 +90,8 @@ pub enum FlowError {
     NoLoopbackRedirect(String),
     #[error(
         "the authorization response came from issuer {got}, not {expected}: refusing it \
-         (possible mix-up attack, RFC 9207)"
+         (possible mix-up attack, RFC 9207); {}",
+        super::discovery::how_issuers_differ(.expected, .got)
     )]
     IssuerMismatch { expected: String, got: String },
     #[error(transparent)]

@@ -64,7 +64,10 @@ export function quirksAdmin(initial) {
 }
 
 // The behaviours, to be installed after the request counter (the requests they shape count).
-export function quirksMiddleware(state, port) {
+// `countGrant(key)` counts each successful token answer once more under
+// `token grant_type=<type>`, so a test can tell refreshes from code and device exchanges
+// (`POST /token` counts every request, device polls that got `authorization_pending` too).
+export function quirksMiddleware(state, port, countGrant) {
   const on = (name) => state.on.has(name);
   return async (ctx, next) => {
     if (on('jwks_elsewhere') && ctx.method === 'GET' && ctx.path === '/keys-elsewhere') {
@@ -75,6 +78,7 @@ export function quirksMiddleware(state, port) {
     const grantType = ctx.method === 'POST' && ctx.path === '/token'
       ? ctx.oidc?.body?.grant_type
       : null;
+    if (grantType && ctx.status === 200) countGrant(`token grant_type=${grantType}`);
     if (ctx.method === 'GET' && ctx.path === '/.well-known/openid-configuration' && ctx.status === 200) {
       shapeDiscovery(ctx, on, port);
       return;

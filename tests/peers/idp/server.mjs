@@ -25,7 +25,8 @@
 //
 // Extra endpoints (none of them counted in the stats):
 //   GET  /runas-peer/stats       -> {"<METHOD> <path>": count} of every request so far, so tests
-//                                   can assert that a cached run made no IdP request
+//                                   can assert that a cached run made no IdP request; successful
+//                                   token answers also count as "token grant_type=<grant type>"
 //   POST /runas-peer/rotate-keys -> a new RS256 signing key signs from now on and the old one is
 //                                   dropped from the JWKS; with ?publish=old the JWKS keeps
 //                                   showing only the old key (a key the IdP never publishes).
@@ -221,7 +222,9 @@ provider.use(async (ctx, next) => {
   }
   await next();
 });
-provider.use(quirksMiddleware(quirks.state, port));
+provider.use(quirksMiddleware(quirks.state, port, (key) => {
+  requestCounts[key] = (requestCounts[key] || 0) + 1;
+}));
 
 // With IDP_AUTO_LOGIN the interaction page answers itself: log in, or grant what is missing.
 async function finishInteractionAutomatically(ctx) {
