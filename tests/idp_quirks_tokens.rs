@@ -81,7 +81,11 @@ fn a_refresh_without_an_id_token_logs_in_once_and_the_next_renewal_skips_the_ref
     );
     let why = "logging in again: the IdP answered the refresh without a new ID token";
     assert_eq!(first.stderr.matches(why).count(), 1, "{}", first.stderr);
-    assert!(!first.stderr.contains("openid"), "{}", first.stderr);
+    assert!(
+        !first.stderr.contains("is `openid` among the scopes"),
+        "{}",
+        first.stderr
+    );
     let remembered = home.cache_files("idp-behaviour");
     assert_eq!(remembered.len(), 1, "{remembered:?}");
     let mode = std::os::unix::fs::PermissionsExt::mode(
