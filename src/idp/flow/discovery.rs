@@ -246,3 +246,107 @@ pub(super) async fn fetch_jwks(
             reason: error_chain(&err),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(issuer: &str) -> serde_json::Value {
+        serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": "http://127.0.0.1:9/auth",
+            "token_endpoint": "http://127.0.0.1:9/token",
+            "jwks_uri": "http://127.0.0.1:9/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })
+    }
+
+    fn reason(result: Result<Endpoints, FlowError>) -> String {
+        match result {
+            Err(FlowError::Discovery { reason, .. }) => reason,
+            Err(other) => panic!("not a discovery error: {other:?}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn a_trailing_slash_on_either_side_is_forgiven_and_discovery_spelling_kept() {
+        let endpoints = check_discovery("http://127.0.0.1:9", &document("http://127.0.0.1:9/"))
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(endpoints.issuer.as_str(), "http://127.0.0.1:9/");
+        assert!(
+            check_discovery("http://127.0.0.1:9/x", &document("http://127.0.0.1:9/x/")).is_ok()
+        );
+    }
+
+    #[test]
+    fn another_issuer_is_refused_naming_the_field_both_values_and_the_difference() {
+        let text = reason(check_discovery(
+            "http://127.0.0.1:9/realms/a",
+            &document("http://127.0.0.1:9/realms/b"),
+        ));
+        assert!(
+            text.contains("`issuer` is http://127.0.0.1:9/realms/b"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fetched for http://127.0.0.1:9/realms/a"),
+            "{text}"
+        );
+        assert!(text.contains("path (/realms/a vs /realms/b)"), "{text}");
+    }
+
+    #[test]
+    fn an_insecure_endpoint_is_named_by_its_field_wherever_its_host() {
+        let mut off_host = document("http://127.0.0.1:9");
+        off_host["jwks_uri"] = "https://keys.example.net/jwks".into();
+        assert!(
+            check_discovery("http://127.0.0.1:9", &off_host).is_ok(),
+            "another host is fine"
+        );
+        off_host["jwks_uri"] = "http://keys.example.net/jwks".into();
+        let text = reason(check_discovery("http://127.0.0.1:9", &off_host));
+        assert!(
+            text.contains("`jwks_uri` http://keys.example.net/jwks must use https"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn differences_are_put_in_words() {
+        assert_eq!(
+            how_issuers_differ("https://a.example", "https://a.example/"),
+            "they differ only by the trailing slash of https://a.example/"
+        );
+        assert_eq!(
+            how_issuers_differ("https://a.example/x", "http://b.example:8443/y"),
+            "they differ in scheme (https vs http), host (a.example vs b.example), \
+             port (443 vs 8443), path (/x vs /y)"
+        );
+        assert_eq!(
+            how_issuers_differ("https://A.example/T", "https://a.example/t"),
+            "they differ only in letter case"
+        );
+    }
+
+    #[test]
+    fn json_media_types_are_recognised_with_parameters() {
+        for json in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/jwk-set+json",
+        ] {
+            assert!(is_json_media_type(json), "{json}");
+        }
+        for other in [
+            "text/plain",
+            "text/html; charset=utf-8",
+            "(none)",
+            "application/jsonp",
+        ] {
+            assert!(!is_json_media_type(other), "{other}");
+        }
+    }
+}
