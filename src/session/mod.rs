@@ -215,7 +215,7 @@ impl Session {
                 "static keys are used as they are; runas has nothing to log in to",
             )),
             ProfileKind::Other => Err(unsupported(
-                "has neither web_identity_* keys with role_arn, a web_identity_token_file, nor a source_profile",
+                "has neither web_identity_* keys with role_arn, a web_identity_token_file or web_identity_token_env, nor a source_profile",
             )),
         }
     }
