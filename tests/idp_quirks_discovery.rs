@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::cli::{public_client_id_token, python};
+use common::cli::{id_token_for_client, python};
 use common::device::run_device_login;
 use common::{PeerOptions, Peers, RunasHome, count, free_callback_uri, idp_defaults, raw_http};
 
@@ -153,9 +153,15 @@ const APP: &str = "import boto3\nprint(boto3.client('sts', region_name='us-east-
 
 #[tokio::test]
 async fn a_token_from_the_environment_runs_a_python_app_like_connect_content() {
-    let peers = Peers::start(PeerOptions::default().auto_login("alice").strict_sts());
+    // STS checks the token as AWS would, for Connect's audience.
+    let peers = Peers::start(
+        PeerOptions::default()
+            .auto_login("alice")
+            .strict_sts()
+            .aws_env("PEER_OIDC_AUDIENCE", "connect-content"),
+    );
     let role = peers.create_role("connect-content", Duration::from_secs(3600));
-    let (token, _) = public_client_id_token(&peers).await;
+    let (token, _) = id_token_for_client(&peers, "connect-content").await;
     let mut home = RunasHome::new(&peers);
     home.write_config(&format!(
         "[profile connect-content]\nweb_identity_token_env = CONNECT_CONTENT_SESSION_TOKEN\n\

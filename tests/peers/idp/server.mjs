@@ -140,6 +140,16 @@ const provider = new Provider(issuer, {
       response_types: ['code'],
     },
     {
+      // Posit Connect's audience for content tokens: a token of this client is shaped like the
+      // one Connect hands its content in CONNECT_CONTENT_SESSION_TOKEN (aud connect-content).
+      client_id: 'connect-content',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: redirectUris,
+      grant_types: grantTypes,
+      response_types: ['code'],
+    },
+    {
       client_id: 'runas-confidential',
       client_secret: 'runas-confidential-secret',
       // oidc-provider lets a client registered for basic authenticate with post as well.
