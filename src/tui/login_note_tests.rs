@@ -26,10 +26,7 @@ fn the_reason_for_a_login_shows_in_the_modal_and_then_in_the_detail_pane() {
     let mut app = app_from(CONFIG);
     select(&mut app, "dev-admin");
     update(&mut app, key(KeyCode::Enter));
-    update(
-        &mut app,
-        progress(Stage::LoginNeeded { reason: WHY.into() }),
-    );
+    update(&mut app, progress(Stage::LoginNeeded(WHY.into())));
     update(
         &mut app,
         progress(Stage::OpenBrowser {

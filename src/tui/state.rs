@@ -68,10 +68,7 @@ pub enum Stage {
         verification_uri_complete: Option<String>,
     },
     WaitingForDevice,
-    /// A login follows a refresh that could not renew the token; `reason` says why.
-    LoginNeeded {
-        reason: String,
-    },
+    LoginNeeded(String),
     ExchangingCode,
     AssumingRole {
         role_arn: String,
@@ -98,7 +95,7 @@ impl Stage {
             Stage::BrowserUnavailable { .. } => "open the URL by hand",
             Stage::WaitingForBrowser => "waiting for the browser",
             Stage::DeviceCode { .. } | Stage::WaitingForDevice => "waiting for device approval",
-            Stage::LoginNeeded { .. } => "logging in again",
+            Stage::LoginNeeded(_) => "logging in again",
             Stage::ExchangingCode => "exchanging the code",
             Stage::AssumingRole { .. } => "assuming the role",
             Stage::CreatingIdentityContext => "asking Identity Center",

@@ -297,7 +297,7 @@ fn on_progress(app: &mut App, profile: &str, stage: Stage) {
     let Some(row) = app.row_mut(profile) else {
         return;
     };
-    if let Stage::LoginNeeded { reason } = &stage {
+    if let Stage::LoginNeeded(reason) = &stage {
         row.login_note = Some(reason.clone());
     }
     let Activity::Running { stage: current, .. } = &mut row.activity else {
