@@ -15,7 +15,7 @@ use crate::idp::flow;
 
 /// An ID token is reused while it has at least this long to live: STS must still accept it
 /// when the request arrives.
-pub(super) const MIN_TOKEN_LIFETIME: chrono::Duration = chrono::Duration::seconds(60);
+const MIN_TOKEN_LIFETIME: chrono::Duration = chrono::Duration::seconds(60);
 
 /// A web-identity token and the identity it names (for the session name).
 pub(super) struct IdentityToken {
@@ -141,7 +141,7 @@ impl Session {
         self.keep_tokens(&issuer, &web.client_id, login?, name, events)
     }
 
-    pub(super) async fn login(
+    async fn login(
         &self,
         provider: &flow::Provider,
         settings: &flow::ClientSettings,
