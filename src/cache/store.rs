@@ -341,7 +341,9 @@ fn tighten_file(path: &Path) {
 }
 
 mod grants;
+mod idp_behaviour;
 pub use grants::{GRANTS_DIR, GrantEntry};
+pub use idp_behaviour::{IDP_BEHAVIOUR_DIR, IdpBehaviour, REMEMBERED_FOR};
 
 #[cfg(test)]
 mod tests;

@@ -106,6 +106,10 @@ struct ProfileRow {
     source_profile: Option<String>,
     flow: Option<&'static str>,
     device_only_reason: Option<String>,
+    /// `web_identity_device_authorization_url`, own or inherited.
+    device_authorization_url: Option<String>,
+    /// `web_identity_token_env`: the variable a workload token is read from.
+    web_identity_token_env: Option<String>,
     identity_center_application_arn: Option<String>,
     /// As configured; `null` means the profile's region.
     identity_center_region: Option<String>,
@@ -156,6 +160,12 @@ impl ProfileRow {
                 .web_identity
                 .as_ref()
                 .and_then(|web| web.device_only.clone()),
+            device_authorization_url: profile
+                .web_identity
+                .as_ref()
+                .and_then(|web| web.device_authorization_url.as_ref())
+                .map(ToString::to_string),
+            web_identity_token_env: profile.token_env.clone(),
             identity_center_application_arn: center.map(|c| c.application_arn.clone()),
             identity_center_region: center.and_then(|c| c.region.clone()),
             identity_enhanced_role_arn: center.map(|c| c.role_arn.clone()),

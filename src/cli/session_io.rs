@@ -94,6 +94,7 @@ fn describe(event: &SessionEvent) -> Option<String> {
             ));
             Some(text)
         }
+        Stage::LoginNeeded { reason } => Some(format!("runas: {profile}: {reason}")),
         Stage::CacheUnavailable { reason } => Some(format!(
             "runas: warning: {profile}: the cache could not be used, continuing without it: {reason}"
         )),

@@ -118,7 +118,7 @@ fn type_profile<'a>(
 
     let kind = if has("sso_session") || has("sso_start_url") {
         ProfileKind::Sso
-    } else if has("web_identity_token_file") && has("role_arn") {
+    } else if (has("web_identity_token_file") || has("web_identity_token_env")) && has("role_arn") {
         ProfileKind::TokenFile
     } else if has("source_profile") && !has_own_web_identity {
         ProfileKind::Chained
@@ -144,14 +144,21 @@ fn type_profile<'a>(
         sink.error(entry.line, message);
     }
     check_own_keys(entries, &mut sink);
-    if let Some(entry) = last(entries, "web_identity_token_file")
-        && !has("role_arn")
-    {
-        sink.error(
-            entry.line,
-            "web_identity_token_file is set but role_arn is missing; expected \
-             role_arn = arn:aws:iam::ACCOUNT:role/NAME to exchange the token for",
-        );
+    for key in ["web_identity_token_file", "web_identity_token_env"] {
+        if let Some(entry) = last(entries, key)
+            && !has("role_arn")
+        {
+            sink.error(
+                entry.line,
+                format!(
+                    "{key} is set but role_arn is missing; expected \
+                     role_arn = arn:aws:iam::ACCOUNT:role/NAME to exchange the token for"
+                ),
+            );
+        }
+    }
+    if let Some(entry) = last(entries, "web_identity_token_env") {
+        token_env_issues(entry, last(entries, "web_identity_token_file"), &mut sink);
     }
     if has("aws_access_key_id") && !has("aws_secret_access_key") {
         let line = last(entries, "aws_access_key_id").map_or(section.line, |e| e.line);
@@ -196,11 +203,39 @@ fn type_profile<'a>(
         federated_username: supplied(Slot::FederatedUsername).map(|s| s.entry.value.clone()),
         web_identity,
         token_file: value(entries, "web_identity_token_file").map(PathBuf::from),
+        token_env: value(entries, "web_identity_token_env"),
         credential_process: value(entries, "credential_process"),
         sso,
         identity_center,
         errors: sink.errors,
         warnings: sink.warnings,
+    }
+}
+
+/// `web_identity_token_env` must name a variable (not hold a token), and says which source wins
+/// when `web_identity_token_file` is set too.
+fn token_env_issues(entry: &Entry, file: Option<&Entry>, sink: &mut IssueSink<'_>) {
+    let name = entry.value.as_str();
+    let is_name = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !is_name {
+        // Never echo the value: a token pasted here by mistake must not reach the screen.
+        sink.error(
+            entry.line,
+            "web_identity_token_env must name an environment variable (letters, digits and _), \
+             e.g. web_identity_token_env = CONNECT_CONTENT_SESSION_TOKEN",
+        );
+    }
+    if let Some(file) = file {
+        sink.warn(
+            entry.line,
+            format!(
+                "both web_identity_token_env and web_identity_token_file (line {}) are set; \
+                 the environment variable is used",
+                file.line
+            ),
+        );
     }
 }
 

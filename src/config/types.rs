@@ -156,6 +156,9 @@ pub struct Profile {
     /// profile whose settings are complete enough to log in.
     pub web_identity: Option<WebIdentity>,
     pub token_file: Option<PathBuf>,
+    /// `web_identity_token_env`: the environment variable holding the workload token (read at
+    /// each exchange, like the file). Wins over `token_file` when both are set.
+    pub token_env: Option<String>,
     pub credential_process: Option<String>,
     pub sso: Option<SsoProfile>,
     /// Trusted identity propagation (DESIGN §6): the profile's credentials come from

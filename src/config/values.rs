@@ -159,6 +159,25 @@ pub(super) fn parse_http_url(key: &str, value: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// An `https://` URL, or plain `http://` to a loopback host (a local IdP, the test peers):
+/// for endpoints that carry tokens.
+pub(super) fn parse_secure_url(key: &str, value: &str) -> Result<Url, String> {
+    let url = parse_http_url(key, value)?;
+    let loopback_host = match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(address)) => address.is_loopback(),
+        Some(Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback_host {
+        return Err(format!(
+            "{key} = {} must use https; plain http is allowed only on loopback hosts",
+            shown(value)
+        ));
+    }
+    Ok(url)
+}
+
 /// Whether a browser redirect to this URL can reach a listener runas binds on loopback:
 /// plain http (runas serves no TLS) to 127.0.0.1, localhost or [::1].
 pub(super) fn is_loopback_http(url: &Url) -> bool {

@@ -8,7 +8,7 @@ use openidconnect::url::Url;
 
 use super::ProviderKind;
 use super::types::{Entry, IssueSink};
-use super::values::{is_loopback_http, parse_bool, parse_http_url, shown};
+use super::values::{is_loopback_http, parse_bool, parse_http_url, parse_secure_url, shown};
 use crate::creds::Secret;
 
 pub const DEFAULT_SCOPES: &str = "openid offline_access profile email";
@@ -31,6 +31,9 @@ pub struct WebIdentity {
     pub flow: Flow,
     /// Why only the device flow can work, when the callback cannot receive a browser redirect.
     pub device_only: Option<String>,
+    /// `web_identity_device_authorization_url`: the RFC 8628 endpoint for IdPs whose
+    /// discovery document does not name it.
+    pub device_authorization_url: Option<Url>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,9 +99,10 @@ pub(super) enum Slot {
     UsePkce,
     Flow,
     FederatedUsername,
+    DeviceAuthorizationUrl,
 }
 
-pub(super) const SLOT_COUNT: usize = 11;
+pub(super) const SLOT_COUNT: usize = 12;
 
 impl Slot {
     pub(super) const ALL: [Slot; SLOT_COUNT] = [
@@ -113,6 +117,7 @@ impl Slot {
         Slot::UsePkce,
         Slot::Flow,
         Slot::FederatedUsername,
+        Slot::DeviceAuthorizationUrl,
     ];
 
     pub(super) fn keys(self) -> &'static [&'static str] {
@@ -131,6 +136,7 @@ impl Slot {
             Slot::UsePkce => &["web_identity_use_pkce"],
             Slot::Flow => &["web_identity_flow"],
             Slot::FederatedUsername => &["federated_username"],
+            Slot::DeviceAuthorizationUrl => &["web_identity_device_authorization_url"],
         }
     }
 
@@ -141,7 +147,8 @@ impl Slot {
 
 /// Every `web_identity_*` key runas knows (for the unknown-key warning).
 pub(super) fn is_known_web_identity_key(key: &str) -> bool {
-    key == "web_identity_token_file" || Slot::ALL.iter().any(|slot| slot.keys().contains(&key))
+    matches!(key, "web_identity_token_file" | "web_identity_token_env")
+        || Slot::ALL.iter().any(|slot| slot.keys().contains(&key))
 }
 
 /// The entry that fills a slot for one profile.
@@ -258,6 +265,11 @@ pub(super) fn resolve<'a>(
         },
     };
     let username = slot(Slot::Username).map(|s| s.value().to_string());
+    let device_authorization_url = slot(Slot::DeviceAuthorizationUrl).and_then(|s| {
+        parse_secure_url(&s.entry.key, s.value())
+            .map_err(|m| sink.error(s.entry.line, s.say(m)))
+            .ok()
+    });
 
     Some(WebIdentity {
         auth_url: auth_url?,
@@ -271,6 +283,7 @@ pub(super) fn resolve<'a>(
         use_pkce,
         flow,
         device_only,
+        device_authorization_url,
     })
 }
 

@@ -24,6 +24,12 @@ pub enum SessionError {
         "profile {name}: the client secret variable {variable} named by web_identity_client_secret_env is not set"
     )]
     ClientSecretMissing { name: String, variable: String },
+    #[error(
+        "profile {name}: the environment variable {variable} named by web_identity_token_env is \
+         not set or empty; the platform (e.g. Posit Connect) must hand the workload token over \
+         in it"
+    )]
+    TokenEnvMissing { name: String, variable: String },
     #[error("profile {name}: {source}{}", flow_advice(.source))]
     Flow {
         name: String,

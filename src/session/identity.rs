@@ -1,16 +1,17 @@
-//! The web-identity token of a profile: read from `web_identity_token_file`, or the IdP app's
-//! cached ID token, else renewed with the refresh token, else a login (browser or device).
+//! The web-identity token of a profile: a workload token (`workload`), or the IdP app's cached
+//! ID token, else renewed with the refresh token (`renewal`), else a login (browser or device).
 //! Tokens are cached per (issuer, client id), so one login serves every profile of the app.
+//! How a profile reaches its IdP (issuer, discovery, client settings) is `idp_access`'s.
 
 use openidconnect::url::Url;
 use tokio::sync::mpsc;
 
+use super::renewal::{App, Renewal};
 use super::{Session, SessionError, SessionEvent, SessionOptions, Stage, naming};
-use crate::cache::DetectionCache;
 use crate::cache::store::TokenEntry;
-use crate::config::{self, ClientSecret, Flow, Profile, ProfileKind, WebIdentity};
+use crate::config::{Flow, Profile, ProfileKind, WebIdentity};
 use crate::creds::Secret;
-use crate::idp::{self, flow};
+use crate::idp::flow;
 
 /// An ID token is reused while it has at least this long to live: STS must still accept it
 /// when the request arrives.
@@ -73,29 +74,8 @@ impl Session {
         cached_id_token: CachedIdToken,
     ) -> Result<IdentityToken, SessionError> {
         let name = &profile.name;
-        let flow_error = |source| SessionError::Flow {
-            name: name.clone(),
-            source,
-        };
         if profile.kind == ProfileKind::TokenFile {
-            let path = profile
-                .token_file
-                .as_deref()
-                .unwrap_or(std::path::Path::new(""));
-            let token = flow::read_token_file(path).map_err(flow_error)?;
-            let claims = naming::unverified_claims(token.expose());
-            let claim = |key: &str| {
-                claims
-                    .as_ref()
-                    .and_then(|c| c[key].as_str())
-                    .map(str::to_owned)
-            };
-            return Ok(IdentityToken {
-                email: claim("email"),
-                preferred_username: claim("preferred_username"),
-                sub: claim("sub"),
-                token,
-            });
+            return self.workload_token(profile);
         }
         let web = profile
             .web_identity
@@ -120,6 +100,7 @@ impl Session {
                 self.cache_unavailable(events, name, &source);
                 None
             });
+        let mut why_login = None;
         if let (false, Some(entry)) = (options.force_login, &cached) {
             if cached_id_token == CachedIdToken::Reuse
                 && entry.id_token_valid(self.now(), MIN_TOKEN_LIFETIME)
@@ -127,33 +108,25 @@ impl Session {
                 return Ok(IdentityToken::from(entry));
             }
             if let Some(refresh_token) = &entry.refresh_token {
-                let provider = self.provider(&issuer, name, events).await?;
-                let settings = self.client_settings(profile, web, &issuer)?;
-                self.event(events, name, Stage::RefreshingToken);
-                let mut refreshed = flow::refresh(&provider, &settings, refresh_token).await;
-                // A refresh is cheap to repeat, so a moved token endpoint costs one rediscovery
-                // here instead of a failed run.
-                if let Err(error) = &refreshed
-                    && self.forget_if_stale(&provider, &issuer, error)
+                let app = App {
+                    profile,
+                    web,
+                    issuer: &issuer,
+                };
+                match self
+                    .renew(app, entry, refresh_token, cached_id_token, events)
+                    .await?
                 {
-                    let provider = self.provider(&issuer, name, events).await?;
-                    refreshed = flow::refresh(&provider, &settings, refresh_token).await;
-                }
-                match refreshed {
-                    Ok(tokens) => {
-                        return self.keep_tokens(&issuer, &web.client_id, tokens, name, events);
-                    }
-                    // A refused refresh token only means a new login; anything else (IdP down,
-                    // bad client secret) would fail the login the same way, so say it now.
-                    Err(flow::FlowError::RefreshRejected) => {
-                        tracing::info!(profile = %name, "refresh token refused; logging in again");
-                    }
-                    Err(source) => return Err(flow_error(source)),
+                    Renewal::Renewed(token) => return Ok(token),
+                    Renewal::LoginNeeded(reason) => why_login = reason,
                 }
             }
         }
         if !options.interactive {
             return Err(SessionError::LoginRequired { name: name.clone() });
+        }
+        if let Some(reason) = why_login {
+            self.event(events, name, Stage::LoginNeeded { reason });
         }
         let provider = self.provider(&issuer, name, events).await?;
         let settings = self.client_settings(profile, web, &issuer)?;
@@ -166,26 +139,6 @@ impl Session {
             self.forget_if_stale(&provider, &issuer, source);
         }
         self.keep_tokens(&issuer, &web.client_id, login?, name, events)
-    }
-
-    /// Forgets `issuer`'s stored discovery document when `error` hints it is out of date: the
-    /// token endpoint it names could not be reached or gave no OAuth answer (a 404 page, say).
-    /// Returns whether it did.
-    fn forget_if_stale(
-        &self,
-        provider: &flow::Provider,
-        issuer: &str,
-        error: &flow::FlowError,
-    ) -> bool {
-        let stale = provider.from_store()
-            && matches!(error, flow::FlowError::Http { url, .. }
-                if url == provider.token_endpoint().as_str());
-        if stale && let Ok(url) = Url::parse(issuer) {
-            tracing::info!(%issuer, "token endpoint failed with a stored discovery document; discovering again");
-            self.providers.forget(&url);
-            return true;
-        }
-        false
     }
 
     async fn login(
@@ -217,7 +170,7 @@ impl Session {
         if !device
             && options.open_browser
             && let Err(reason) = flow::SystemBrowser.can_open()
-            && provider.supports_device_flow()
+            && settings.device_flow_available(provider)
         {
             tracing::info!(profile = %name, "no browser can open here ({reason}); using the device flow");
             device = true;
@@ -252,7 +205,7 @@ impl Session {
         })
     }
 
-    fn keep_tokens(
+    pub(super) fn keep_tokens(
         &self,
         issuer: &str,
         client_id: &str,
@@ -276,124 +229,5 @@ impl Session {
             self.cache_unavailable(events, name, &source);
         }
         Ok(IdentityToken::from(&entry))
-    }
-
-    async fn provider(
-        &self,
-        issuer: &str,
-        name: &str,
-        events: &mpsc::UnboundedSender<SessionEvent>,
-    ) -> Result<std::sync::Arc<flow::Provider>, SessionError> {
-        let flow_error = |source| SessionError::Flow {
-            name: name.to_owned(),
-            source,
-        };
-        let url = Url::parse(issuer).map_err(|err| {
-            flow_error(flow::FlowError::Discovery {
-                issuer: issuer.to_owned(),
-                reason: err.to_string(),
-            })
-        })?;
-        self.event(
-            events,
-            name,
-            Stage::Discovering {
-                issuer: issuer.to_owned(),
-            },
-        );
-        self.providers.get(&url).await.map_err(flow_error)
-    }
-
-    fn client_settings(
-        &self,
-        profile: &Profile,
-        web: &WebIdentity,
-        issuer: &str,
-    ) -> Result<flow::ClientSettings, SessionError> {
-        let client_secret = match &web.client_secret {
-            None => None,
-            Some(ClientSecret::Inline(secret)) => Some(secret.clone()),
-            Some(ClientSecret::Env(variable)) => Some(Secret::new(
-                (self.env)(variable)
-                    .filter(|v| !v.is_empty())
-                    .ok_or_else(|| SessionError::ClientSecretMissing {
-                        name: profile.name.clone(),
-                        variable: variable.clone(),
-                    })?,
-            )),
-        };
-        let auth_method = match web.auth_method {
-            config::TokenAuthMethod::ClientSecretBasic => flow::TokenAuthMethod::ClientSecretBasic,
-            config::TokenAuthMethod::ClientSecretPost => flow::TokenAuthMethod::ClientSecretPost,
-            config::TokenAuthMethod::None => flow::TokenAuthMethod::None,
-        };
-        let issuer = Url::parse(issuer).map_err(|err| SessionError::Flow {
-            name: profile.name.clone(),
-            source: flow::FlowError::Discovery {
-                issuer: issuer.to_owned(),
-                reason: err.to_string(),
-            },
-        })?;
-        Ok(flow::ClientSettings {
-            issuer,
-            client_id: web.client_id.clone(),
-            client_secret,
-            auth_method,
-            scopes: web.scopes.clone(),
-            redirect_uri: web
-                .callback
-                .as_ref()
-                .filter(|c| c.loopback)
-                .map(|c| c.uri.clone()),
-            login_hint: web.username.clone(),
-            use_pkce: web.use_pkce,
-        })
-    }
-
-    /// The issuer of a profile's IdP: from the config or host name, else a cached detection,
-    /// else one probe (remembered for 24 hours).
-    async fn resolve_issuer(
-        &self,
-        web: &WebIdentity,
-        name: &str,
-        events: &mpsc::UnboundedSender<SessionEvent>,
-    ) -> String {
-        if let Some(issuer) = self.issuer_offline(web) {
-            return issuer;
-        }
-        self.event(
-            events,
-            name,
-            Stage::Discovering {
-                issuer: web.auth_url.to_string(),
-            },
-        );
-        let detection = idp::detect(&self.http, &web.auth_url, None).await;
-        if let Ok(mut cache) = DetectionCache::load(self.store.dir()) {
-            cache.put(&web.auth_url, detection.clone(), self.now());
-            if let Err(err) = cache.save() {
-                tracing::warn!("detection not cached: {err}");
-            }
-        }
-        detection.issuer_exact
-    }
-
-    fn issuer_offline(&self, web: &WebIdentity) -> Option<String> {
-        if let Some((kind, _)) = idp::detect_offline(&web.auth_url, web.provider) {
-            return Some(idp::issuer_text(&idp::normalize_issuer(
-                kind,
-                &web.auth_url,
-            )));
-        }
-        let cache = DetectionCache::load(self.store.dir()).ok()?;
-        cache
-            .get(&web.auth_url, self.now())
-            .map(|d| d.issuer_exact.clone())
-    }
-
-    /// The token-cache key of a profile, if it can be known without the network.
-    pub(super) fn token_key_offline(&self, profile: &Profile) -> Option<(String, String)> {
-        let web = profile.web_identity.as_ref()?;
-        Some((self.issuer_offline(web)?, web.client_id.clone()))
     }
 }

@@ -8,11 +8,14 @@ mod error;
 mod grants;
 mod identity;
 mod identity_center;
+mod idp_access;
 pub mod naming;
 mod provider_store;
+mod renewal;
 mod roles;
 pub mod sso;
 mod vocabulary;
+mod workload;
 
 use std::sync::Arc;
 
@@ -212,7 +215,7 @@ impl Session {
                 "static keys are used as they are; runas has nothing to log in to",
             )),
             ProfileKind::Other => Err(unsupported(
-                "has neither web_identity_* keys with role_arn, a web_identity_token_file, nor a source_profile",
+                "has neither web_identity_* keys with role_arn, a web_identity_token_file or web_identity_token_env, nor a source_profile",
             )),
         }
     }

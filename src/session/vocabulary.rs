@@ -51,6 +51,11 @@ pub enum Stage {
         issuer: String,
     },
     RefreshingToken,
+    /// A login follows although a refresh token was cached; `reason` is the one sentence that
+    /// tells the person why (e.g. the IdP's refresh answers carry no ID token).
+    LoginNeeded {
+        reason: String,
+    },
     /// A login step: the browser URL, the device code, the code exchange.
     Login(Progress),
     AssumingRole {

@@ -216,6 +216,7 @@ pub fn stage_of(stage: session::Stage) -> Stage {
         session::Stage::CacheUnavailable { .. } => Stage::CacheUnavailable,
         session::Stage::Discovering { .. } => Stage::Discovering,
         session::Stage::RefreshingToken => Stage::Refreshing,
+        session::Stage::LoginNeeded { reason } => Stage::LoginNeeded(reason),
         session::Stage::AssumingRole { role_arn } => Stage::AssumingRole { role_arn },
         session::Stage::CreatingIdentityContext { .. } => Stage::CreatingIdentityContext,
         session::Stage::AssumingIdentityEnhancedRole { role_arn } => {

@@ -29,6 +29,8 @@ mod grant_tests;
 #[cfg(test)]
 mod overlay_tests;
 #[cfg(test)]
+mod login_note_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod sso_tests;

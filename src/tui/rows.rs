@@ -39,6 +39,11 @@ pub struct ProfileRow {
     pub access_grant: Option<(String, GrantPermission)>,
     pub cache: CacheView,
     pub activity: Activity,
+    /// Why the last login was needed although a refresh token was cached (e.g. the IdP's
+    /// refreshes carry no ID token); shown in the login modal and the detail pane.
+    pub login_note: Option<String>,
+    /// `web_identity_device_authorization_url`, own or inherited.
+    pub device_authorization_url: Option<String>,
 }
 
 impl ProfileRow {
@@ -132,6 +137,12 @@ impl ProfileRow {
             }),
             cache: CacheView::default(),
             activity: Activity::Idle,
+            login_note: None,
+            device_authorization_url: profile
+                .web_identity
+                .as_ref()
+                .and_then(|web| web.device_authorization_url.as_ref())
+                .map(ToString::to_string),
         }
     }
 

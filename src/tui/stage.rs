@@ -25,6 +25,7 @@ pub enum Stage {
         verification_uri_complete: Option<String>,
     },
     WaitingForDevice,
+    LoginNeeded(String),
     ExchangingCode,
     AssumingRole {
         role_arn: String,
@@ -51,6 +52,7 @@ impl Stage {
             Stage::BrowserUnavailable { .. } => "open the URL by hand",
             Stage::WaitingForBrowser => "waiting for the browser",
             Stage::DeviceCode { .. } | Stage::WaitingForDevice => "waiting for device approval",
+            Stage::LoginNeeded(_) => "logging in again",
             Stage::ExchangingCode => "exchanging the code",
             Stage::AssumingRole { .. } => "assuming the role",
             Stage::CreatingIdentityContext => "asking Identity Center",

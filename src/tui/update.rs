@@ -236,6 +236,7 @@ pub(super) fn start(
             task,
             stage: Stage::Starting,
         };
+        row.login_note = None;
     }
     if open_modal {
         app.overlay = Overlay::Login {
@@ -259,6 +260,9 @@ fn on_progress(app: &mut App, profile: &str, stage: Stage) {
     let Some(row) = app.row_mut(profile) else {
         return;
     };
+    if let Stage::LoginNeeded(reason) = &stage {
+        row.login_note = Some(reason.clone());
+    }
     let Activity::Running { stage: current, .. } = &mut row.activity else {
         return;
     };

@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::peers::{Peers, peers_dir};
 
 mod id_token;
-pub use id_token::public_client_id_token;
+pub use id_token::{id_token_for_client, public_client_id_token};
 
 /// Longer than any login the peers need (a device flow polls every 5 s).
 pub const RUN_DEADLINE: Duration = Duration::from_secs(60);

@@ -41,6 +41,8 @@ pub struct PeerOptions {
     pub strict_sts: bool,
     /// More environment for the AWS peer (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
     pub aws_env: Vec<(String, String)>,
+    /// More environment for the IdP (e.g. `IDP_QUIRKS`, `IDP_ISSUER_TRAILING_SLASH`).
+    pub idp_env: Vec<(String, String)>,
     /// IAM Identity Center, the SSO portal and S3 Access Grants in the AWS peer
     /// (`PEER_IDENTITY_CENTER`); implied by the options below.
     pub identity_center: bool,
@@ -78,6 +80,10 @@ impl PeerOptions {
     }
     pub fn aws_env(mut self, name: &str, value: &str) -> Self {
         self.aws_env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    pub fn idp_env(mut self, name: &str, value: &str) -> Self {
+        self.idp_env.push((name.to_owned(), value.to_owned()));
         self
     }
 }
@@ -328,6 +334,7 @@ fn spawn_both(dir: &Path, options: &PeerOptions) -> Peers {
             options.extra_redirect_uris.join(","),
         );
     }
+    idp.envs(options.idp_env.iter().map(|(name, value)| (name, value)));
 
     let python = dir.join("venv").join("bin").join("python");
     let mut aws = peer_command(python.as_os_str(), run_dir.path(), "aws.log");

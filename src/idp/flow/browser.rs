@@ -168,6 +168,7 @@ mod tests {
             redirect_uri: Some(Url::parse("http://127.0.0.1:0/callback").unwrap()),
             login_hint: None,
             use_pkce: true,
+            device_authorization_url: None,
         }
     }
 

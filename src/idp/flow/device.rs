@@ -8,11 +8,17 @@ use std::time::Duration;
 
 use openidconnect::core::CoreDeviceAuthorizationResponse;
 use openidconnect::url::Url;
-use openidconnect::{DeviceCodeErrorResponseType, RequestTokenError, Scope};
+use openidconnect::{
+    DeviceAuthorizationUrl, DeviceCodeErrorResponseType, OAuth2TokenResponse, RequestTokenError,
+    Scope, TokenResponse,
+};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::error::from_token_request;
+use super::provider::require_secure;
+use super::refresh::{Refreshed, refresh};
 use super::{ClientSettings, FlowError, Progress, Provider, Tokens, report, tokens_from};
+use crate::creds::Secret;
 
 /// How the waits between polls relate to the interval the RFC asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,10 +48,16 @@ pub async fn device_login(
     progress: &UnboundedSender<Progress>,
     pacing: DevicePollPacing,
 ) -> Result<Tokens, FlowError> {
-    let device_endpoint = provider
-        .device_authorization_endpoint()
-        .ok_or(FlowError::DeviceUnsupported)?
-        .clone();
+    // The profile's key wins over discovery: it is there for IdPs whose metadata is silent or
+    // wrong about the endpoint.
+    let device_endpoint = match &settings.device_authorization_url {
+        Some(url) => DeviceAuthorizationUrl::from_url(url.clone()),
+        None => provider
+            .device_authorization_endpoint()
+            .ok_or(FlowError::DeviceUnsupported)?
+            .clone(),
+    };
+    require_secure(device_endpoint.url())?;
     let device_url = device_endpoint.url().to_string();
     let client = provider
         .client(settings)
@@ -85,7 +97,36 @@ pub async fn device_login(
             },
             other => from_token_request(other, provider.token_endpoint().as_str()),
         })?;
+    if response.id_token().is_none() {
+        let refresh_token = response
+            .refresh_token()
+            .map(|token| Secret::new(token.secret().clone()));
+        return id_token_by_refresh(provider, settings, progress, refresh_token).await;
+    }
     tokens_from(provider, settings, &response, None, None).await
+}
+
+/// RFC 8628 is an OAuth grant, and some IdPs answer it without an ID token. One refresh grant
+/// may bring one (OIDC Core §12.2); if not, the IdP must change, because the access token is
+/// no substitute: STS takes only an ID token, and runas never hands it anything else.
+async fn id_token_by_refresh(
+    provider: &Provider,
+    settings: &ClientSettings,
+    progress: &UnboundedSender<Progress>,
+    refresh_token: Option<Secret>,
+) -> Result<Tokens, FlowError> {
+    let no_id_token = |refresh_tried| FlowError::DeviceGrantWithoutIdToken {
+        client_id: settings.client_id.clone(),
+        refresh_tried,
+    };
+    let Some(refresh_token) = refresh_token else {
+        return Err(no_id_token(false));
+    };
+    report(progress, Progress::Refreshing);
+    match refresh(provider, settings, &refresh_token).await? {
+        Refreshed::Tokens(tokens) => Ok(tokens),
+        Refreshed::WithoutIdToken { .. } => Err(no_id_token(true)),
+    }
 }
 
 fn device_code_progress(details: &CoreDeviceAuthorizationResponse) -> Progress {

@@ -58,8 +58,29 @@ pub enum FlowError {
     DeviceExpired,
     #[error("the login was denied at the IdP")]
     AccessDenied,
-    #[error("the IdP does not support the device flow (no device_authorization_endpoint)")]
+    #[error(
+        "the IdP's discovery document names no device_authorization_endpoint and the profile \
+         sets no web_identity_device_authorization_url; if the IdP supports the device flow \
+         (RFC 8628), set web_identity_device_authorization_url to its device authorization \
+         endpoint"
+    )]
     DeviceUnsupported,
+    #[error(
+        "the IdP answered the device-code grant with an access token but no ID token, {}: it \
+         treats the device grant (RFC 8628) as plain OAuth. STS accepts only an OpenID Connect \
+         ID token, and runas never sends it an access token instead. The IdP administrator must \
+         enable OpenID Connect ID tokens for the device-code grant (or its refresh grant) of \
+         client `{client_id}`; until then, log in with web_identity_flow = browser",
+        if *.refresh_tried {
+            "and the refresh grant runas tried next returned none either"
+        } else {
+            "and no refresh token to obtain one with"
+        }
+    )]
+    DeviceGrantWithoutIdToken {
+        client_id: String,
+        refresh_tried: bool,
+    },
     #[error("no browser login completed within {} s", .0.as_secs())]
     BrowserTimeout(Duration),
     #[error(
@@ -69,7 +90,8 @@ pub enum FlowError {
     NoLoopbackRedirect(String),
     #[error(
         "the authorization response came from issuer {got}, not {expected}: refusing it \
-         (possible mix-up attack, RFC 9207)"
+         (possible mix-up attack, RFC 9207); {}",
+        super::discovery::how_issuers_differ(.expected, .got)
     )]
     IssuerMismatch { expected: String, got: String },
     #[error(transparent)]

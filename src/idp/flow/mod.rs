@@ -11,10 +11,12 @@
 
 mod browser;
 mod device;
+mod discovery;
 mod error;
 mod opener;
 mod provider;
 mod refresh;
+mod registry;
 mod token_file;
 mod verify;
 
@@ -29,8 +31,9 @@ pub use browser::browser_login;
 pub use device::{DevicePollPacing, device_login};
 pub use error::{FlowError, advice};
 pub use opener::{BrowserOpener, SystemBrowser};
-pub use provider::{MetadataStore, Provider, ProviderRegistry, StoredMetadata};
-pub use refresh::refresh;
+pub use provider::Provider;
+pub use refresh::{Refreshed, refresh};
+pub use registry::{MetadataStore, ProviderRegistry, StoredMetadata};
 pub use token_file::read_token_file;
 pub use verify::CLOCK_LEEWAY;
 
@@ -64,6 +67,16 @@ pub struct ClientSettings {
     pub login_hint: Option<String>,
     /// PKCE S256 on the browser flow; false only for IdPs that reject it.
     pub use_pkce: bool,
+    /// `web_identity_device_authorization_url`: the RFC 8628 endpoint, used instead of the
+    /// discovery document's (which some IdPs leave out).
+    pub device_authorization_url: Option<Url>,
+}
+
+impl ClientSettings {
+    /// Whether a device login can start: discovery names the endpoint or the profile does.
+    pub fn device_flow_available(&self, provider: &Provider) -> bool {
+        self.device_authorization_url.is_some() || provider.supports_device_flow()
+    }
 }
 
 /// Reported while a flow runs, for the CLI (stderr or /dev/tty) and the TUI (modal).

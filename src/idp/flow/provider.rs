@@ -1,73 +1,23 @@
-//! OpenID provider discovery: the discovery document and JWKS of each issuer, fetched once and
-//! shared, plus the https rule for every endpoint runas talks to. It owns the process-wide
-//! registry of providers and the single JWKS re-fetch on an unknown `kid`; an injected
-//! [`MetadataStore`] keeps the documents across processes (idp never touches the disk itself,
-//! DESIGN §10). The flows themselves live elsewhere and only borrow a [`Provider`].
+//! One issuer's discovery document and signing keys as the flows borrow them: the client
+//! construction for its endpoints, the single JWKS re-fetch on an unknown `kid` that concurrent
+//! verifiers share, and the https rule for every endpoint runas talks to. Fetching and checking
+//! the documents is [`super::discovery`]'s job and sharing providers across tasks and processes
+//! is [`super::registry`]'s; this module never touches the disk itself.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Utc};
-use openidconnect::core::{
-    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType,
-    CoreJsonWebKey, CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm,
-    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
-};
+use chrono::Utc;
+use openidconnect::core::{CoreClient, CoreJsonWebKeySet};
 use openidconnect::url::{Host, Url};
 use openidconnect::{
-    AdditionalProviderMetadata, AuthUrl, ClientId, ClientSecret, DeviceAuthorizationUrl,
-    EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySet, JsonWebKeySetUrl, ProviderMetadata,
-    TokenUrl,
+    AuthUrl, ClientId, ClientSecret, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet,
+    IssuerUrl, JsonWebKeySet, JsonWebKeySetUrl, TokenUrl,
 };
-use serde::{Deserialize, Serialize};
-use tokio::sync::OnceCell;
 
-use super::error::error_chain;
+use super::discovery;
+use super::registry::{MetadataStore, StoredMetadata, issuer_string};
 use super::{ClientSettings, FlowError, TokenAuthMethod};
 use crate::http::reqwest;
-
-/// One issuer's documents as a [`MetadataStore`] keeps them: JSON as the IdP sent it (the key
-/// set as runas parsed it), checked again like a fresh answer whenever it is used.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredMetadata {
-    /// The issuer as configured, without a trailing slash: the store's key.
-    pub issuer: String,
-    /// When discovery fetched the document; a JWKS re-fetch keeps it.
-    pub fetched_at: DateTime<Utc>,
-    pub discovery: serde_json::Value,
-    pub jwks: serde_json::Value,
-}
-
-/// Where discovery documents outlive the process. Every method is best effort: a store that
-/// cannot read or write only costs requests.
-pub trait MetadataStore: Send + Sync + std::fmt::Debug {
-    /// `issuer`'s documents if they are young enough to use without asking the IdP.
-    fn load(&self, issuer: &str) -> Option<StoredMetadata>;
-    fn save(&self, metadata: &StoredMetadata);
-    fn forget(&self, issuer: &str);
-}
-
-/// The discovery fields runas reads beyond OIDC Core: the RFC 8628 device endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct DeviceEndpointMetadata {
-    device_authorization_endpoint: Option<DeviceAuthorizationUrl>,
-}
-impl AdditionalProviderMetadata for DeviceEndpointMetadata {}
-
-type DiscoveryDocument = ProviderMetadata<
-    DeviceEndpointMetadata,
-    CoreAuthDisplay,
-    CoreClientAuthMethod,
-    CoreClaimName,
-    CoreClaimType,
-    CoreGrantType,
-    CoreJweContentEncryptionAlgorithm,
-    CoreJweKeyManagementAlgorithm,
-    CoreJsonWebKey,
-    CoreResponseMode,
-    CoreResponseType,
-    CoreSubjectIdentifierType,
->;
 
 /// An openidconnect client with the authorization and token endpoints set.
 pub(super) type FlowClient = CoreClient<
@@ -93,18 +43,9 @@ pub struct Provider {
     jwks_refetch: tokio::sync::Mutex<()>,
     http: reqwest::Client,
     /// The documents as fetched, for writing back to `store` after a JWKS re-fetch.
-    stored: StoredMetadata,
-    store: Option<Arc<dyn MetadataStore>>,
+    pub(super) stored: StoredMetadata,
+    pub(super) store: Option<Arc<dyn MetadataStore>>,
     from_store: bool,
-}
-
-/// The checked endpoints of a discovery document.
-struct Endpoints {
-    issuer: IssuerUrl,
-    authorization_endpoint: AuthUrl,
-    token_endpoint: TokenUrl,
-    device_authorization_endpoint: Option<DeviceAuthorizationUrl>,
-    jwks_uri: JsonWebKeySetUrl,
 }
 
 impl Provider {
@@ -112,43 +53,24 @@ impl Provider {
     pub async fn discover(http: reqwest::Client, issuer: &Url) -> Result<Provider, FlowError> {
         require_secure(issuer)?;
         let requested = issuer_string(issuer);
-        let discovery_error = |reason: String| FlowError::Discovery {
-            issuer: requested.clone(),
-            reason,
-        };
-        let discovery_url = format!("{requested}/.well-known/openid-configuration");
-        let response = http
-            .get(&discovery_url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|err| discovery_error(error_chain(&err)))?;
-        if !response.status().is_success() {
-            return Err(discovery_error(format!(
-                "{discovery_url} answered HTTP {}",
-                response.status()
-            )));
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|err| discovery_error(error_chain(&err)))?;
-        let discovery: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|err| discovery_error(format!("invalid discovery document: {err}")))?;
-        let endpoints = check_discovery(&requested, &discovery)?;
-        let jwks = fetch_jwks(&http, &endpoints.jwks_uri).await?;
+        let discovery = discovery::fetch_document(&http, &requested).await?;
+        let endpoints = discovery::check_discovery(&requested, &discovery)?;
+        let jwks = discovery::fetch_jwks(&http, &endpoints.jwks_uri).await?;
         let stored = StoredMetadata {
             issuer: requested,
             fetched_at: Utc::now(),
             discovery,
-            jwks: jwks_json(&jwks),
+            jwks: discovery::jwks_json(&jwks),
         };
         Ok(Provider::assemble(http, endpoints, jwks, stored, false))
     }
 
     /// A provider from documents an earlier process stored, checked exactly as if fetched now.
-    fn from_stored(http: reqwest::Client, stored: StoredMetadata) -> Result<Provider, FlowError> {
-        let endpoints = check_discovery(&stored.issuer, &stored.discovery)?;
+    pub(super) fn from_stored(
+        http: reqwest::Client,
+        stored: StoredMetadata,
+    ) -> Result<Provider, FlowError> {
+        let endpoints = discovery::check_discovery(&stored.issuer, &stored.discovery)?;
         let jwks: CoreJsonWebKeySet =
             serde_json::from_value(stored.jwks.clone()).map_err(|err| FlowError::Jwks {
                 url: endpoints.jwks_uri.to_string(),
@@ -159,7 +81,7 @@ impl Provider {
 
     fn assemble(
         http: reqwest::Client,
-        endpoints: Endpoints,
+        endpoints: discovery::Endpoints,
         jwks: CoreJsonWebKeySet,
         stored: StoredMetadata,
         from_store: bool,
@@ -255,10 +177,10 @@ impl Provider {
         if current.0 != seen {
             return Ok(current);
         }
-        let keys = fetch_jwks(&self.http, &self.jwks_uri).await?;
+        let keys = discovery::fetch_jwks(&self.http, &self.jwks_uri).await?;
         if let Some(store) = &self.store {
             store.save(&StoredMetadata {
-                jwks: jwks_json(&keys),
+                jwks: discovery::jwks_json(&keys),
                 ..self.stored.clone()
             });
         }
@@ -292,156 +214,6 @@ impl Provider {
             from_store: false,
         }
     }
-}
-
-/// The checks every discovery document passes before use, fetched or stored: it parses, names
-/// the issuer that was asked for, has a token endpoint, and every endpoint is https (or
-/// loopback).
-fn check_discovery(requested: &str, discovery: &serde_json::Value) -> Result<Endpoints, FlowError> {
-    let discovery_error = |reason: String| FlowError::Discovery {
-        issuer: requested.to_owned(),
-        reason,
-    };
-    let document = DiscoveryDocument::deserialize(discovery)
-        .map_err(|err| discovery_error(format!("invalid discovery document: {err}")))?;
-    // OIDC Discovery §4.3 wants an exact match; a lone trailing slash is forgiven because a
-    // parsed URL cannot tell whether the person typed one. Discovery then has the last word.
-    let discovered = document.issuer().as_str();
-    if discovered.trim_end_matches('/') != requested {
-        return Err(discovery_error(format!(
-            "the discovery document names a different issuer, {discovered}"
-        )));
-    }
-    let token_endpoint = document
-        .token_endpoint()
-        .cloned()
-        .ok_or_else(|| discovery_error("the discovery document has no token_endpoint".into()))?;
-    let device_authorization_endpoint = document
-        .additional_metadata()
-        .device_authorization_endpoint
-        .clone();
-    require_secure(token_endpoint.url())?;
-    require_secure(document.authorization_endpoint().url())?;
-    require_secure(document.jwks_uri().url())?;
-    if let Some(device) = &device_authorization_endpoint {
-        require_secure(device.url())?;
-    }
-    Ok(Endpoints {
-        issuer: document.issuer().clone(),
-        authorization_endpoint: document.authorization_endpoint().clone(),
-        token_endpoint,
-        device_authorization_endpoint,
-        jwks_uri: document.jwks_uri().clone(),
-    })
-}
-
-/// The key set as JSON for the store. Only keys runas could parse are kept, which are the only
-/// ones it can verify with anyway.
-fn jwks_json(keys: &CoreJsonWebKeySet) -> serde_json::Value {
-    // Serializing plain data structures to a JSON value cannot fail; Null would only make the
-    // stored copy unreadable, which reads as absent.
-    serde_json::to_value(keys).unwrap_or(serde_json::Value::Null)
-}
-
-async fn fetch_jwks(
-    http: &reqwest::Client,
-    url: &JsonWebKeySetUrl,
-) -> Result<CoreJsonWebKeySet, FlowError> {
-    JsonWebKeySet::fetch_async(url, http)
-        .await
-        .map_err(|err| FlowError::Jwks {
-            url: url.to_string(),
-            reason: error_chain(&err),
-        })
-}
-
-/// The process-wide registry: one discovery per issuer, shared by every profile and task, and
-/// read from the [`MetadataStore`] when one is given and holds a usable copy.
-#[derive(Debug)]
-pub struct ProviderRegistry {
-    http: reqwest::Client,
-    providers: Mutex<HashMap<String, Arc<OnceCell<Arc<Provider>>>>>,
-    store: Option<Arc<dyn MetadataStore>>,
-}
-
-impl ProviderRegistry {
-    pub fn new(http: reqwest::Client) -> Self {
-        ProviderRegistry {
-            http,
-            providers: Mutex::new(HashMap::new()),
-            store: None,
-        }
-    }
-
-    /// Keeps discovery documents and key sets in `store` across processes.
-    pub fn with_store(mut self, store: Arc<dyn MetadataStore>) -> Self {
-        self.store = Some(store);
-        self
-    }
-
-    /// The provider for `issuer`: stored documents if usable, else discovered. Concurrent
-    /// callers for the same issuer wait for one discovery; a failed discovery is not kept, so
-    /// a later call retries.
-    pub async fn get(&self, issuer: &Url) -> Result<Arc<Provider>, FlowError> {
-        let cell = {
-            let mut providers = self.lock_providers();
-            providers.entry(issuer_string(issuer)).or_default().clone()
-        };
-        cell.get_or_try_init(|| async { self.load_or_discover(issuer).await.map(Arc::new) })
-            .await
-            .cloned()
-    }
-
-    /// Forgets `issuer`'s documents here and in the store, after a failure that suggests they
-    /// are out of date (the token endpoint moved): the next [`Self::get`] discovers again.
-    pub fn forget(&self, issuer: &Url) {
-        let key = issuer_string(issuer);
-        self.lock_providers().remove(&key);
-        if let Some(store) = &self.store {
-            store.forget(&key);
-        }
-    }
-
-    fn lock_providers(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<OnceCell<Arc<Provider>>>>> {
-        match self.providers.lock() {
-            Ok(guard) => guard,
-            // Only inserts and removals happen under this lock; the map stays usable after a
-            // panic.
-            Err(poisoned) => poisoned.into_inner(),
-        }
-    }
-
-    async fn load_or_discover(&self, issuer: &Url) -> Result<Provider, FlowError> {
-        require_secure(issuer)?;
-        let Some(store) = &self.store else {
-            return Provider::discover(self.http.clone(), issuer).await;
-        };
-        let requested = issuer_string(issuer);
-        if let Some(stored) = store.load(&requested).filter(|s| s.issuer == requested) {
-            match Provider::from_stored(self.http.clone(), stored) {
-                Ok(mut provider) => {
-                    provider.store = Some(store.clone());
-                    return Ok(provider);
-                }
-                // The fresh discovery below replaces the copy, or fails with the same check.
-                Err(err) => {
-                    tracing::info!(issuer = %requested, "stored discovery document not used: {err}")
-                }
-            }
-        }
-        let mut provider = Provider::discover(self.http.clone(), issuer).await?;
-        store.save(&provider.stored);
-        provider.store = Some(store.clone());
-        Ok(provider)
-    }
-}
-
-/// The issuer as a string without the slash `Url` adds to an empty path, so that
-/// `https://idp.example` and `https://idp.example/` name one issuer.
-fn issuer_string(issuer: &Url) -> String {
-    issuer.as_str().trim_end_matches('/').to_owned()
 }
 
 /// https everywhere except loopback hosts, where local IdPs and the test peers live.
@@ -492,139 +264,5 @@ mod tests {
                 other => panic!("{refused}: {other:?}"),
             }
         }
-    }
-
-    #[test]
-    fn an_insecure_issuer_is_refused_before_any_request() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let registry = ProviderRegistry::new(reqwest::Client::new());
-        let err = runtime
-            .block_on(registry.get(&url("http://idp.example.com/oauth2")))
-            .unwrap_err();
-        assert!(
-            err.to_string().contains("http://idp.example.com/oauth2"),
-            "{err}"
-        );
-    }
-
-    /// An in-memory store that counts writes.
-    #[derive(Debug, Default)]
-    struct MemoryStore {
-        entry: Mutex<Option<StoredMetadata>>,
-        saves: Mutex<usize>,
-    }
-
-    impl MetadataStore for MemoryStore {
-        fn load(&self, _issuer: &str) -> Option<StoredMetadata> {
-            self.entry.lock().unwrap().clone()
-        }
-        fn save(&self, metadata: &StoredMetadata) {
-            *self.entry.lock().unwrap() = Some(metadata.clone());
-            *self.saves.lock().unwrap() += 1;
-        }
-        fn forget(&self, _issuer: &str) {
-            *self.entry.lock().unwrap() = None;
-        }
-    }
-
-    /// Nothing listens on port 1, so any request fails: a provider that comes back was built
-    /// from the store alone.
-    const CLOSED: &str = "http://127.0.0.1:1";
-
-    fn stored(discovery: serde_json::Value) -> StoredMetadata {
-        StoredMetadata {
-            issuer: CLOSED.to_owned(),
-            fetched_at: Utc::now(),
-            discovery,
-            jwks: serde_json::json!({"keys": []}),
-        }
-    }
-
-    fn document(issuer: &str, token_endpoint: &str) -> serde_json::Value {
-        serde_json::json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}/auth"),
-            "token_endpoint": token_endpoint,
-            "jwks_uri": format!("{issuer}/jwks"),
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-        })
-    }
-
-    fn registry_with(store: &Arc<MemoryStore>) -> ProviderRegistry {
-        ProviderRegistry::new(crate::http::idp_client(std::time::Duration::from_secs(2)).unwrap())
-            .with_store(store.clone())
-    }
-
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(future)
-    }
-
-    #[test]
-    fn a_stored_document_is_used_without_a_request() {
-        let store = Arc::new(MemoryStore::default());
-        store.save(&stored(document(CLOSED, &format!("{CLOSED}/token"))));
-        let provider = block_on(registry_with(&store).get(&url(CLOSED))).unwrap();
-        assert!(provider.from_store());
-        assert_eq!(
-            provider.token_endpoint().as_str(),
-            "http://127.0.0.1:1/token"
-        );
-        assert_eq!(*store.saves.lock().unwrap(), 1, "nothing written back");
-    }
-
-    #[test]
-    fn a_stored_document_passes_the_same_checks_as_a_fetched_one() {
-        for (why, discovery) in [
-            (
-                "another issuer",
-                document("http://127.0.0.1:2", "http://127.0.0.1:2/token"),
-            ),
-            (
-                "plain http off loopback",
-                document(CLOSED, "http://idp.example.com/token"),
-            ),
-            ("no token endpoint", serde_json::json!({"issuer": CLOSED})),
-        ] {
-            let store = Arc::new(MemoryStore::default());
-            store.save(&stored(discovery));
-            // Not used: discovery runs, and fails against the closed port.
-            let err = block_on(registry_with(&store).get(&url(CLOSED))).unwrap_err();
-            assert!(matches!(err, FlowError::Discovery { .. }), "{why}: {err:?}");
-        }
-    }
-
-    #[test]
-    fn forget_drops_the_stored_document() {
-        let store = Arc::new(MemoryStore::default());
-        store.save(&stored(document(CLOSED, &format!("{CLOSED}/token"))));
-        let registry = registry_with(&store);
-        block_on(registry.get(&url(CLOSED))).unwrap();
-        registry.forget(&url(CLOSED));
-        assert!(store.entry.lock().unwrap().is_none());
-        assert!(
-            block_on(registry.get(&url(CLOSED))).is_err(),
-            "discovers again"
-        );
-    }
-
-    #[test]
-    fn the_issuer_key_ignores_the_trailing_slash_of_an_empty_path() {
-        assert_eq!(
-            issuer_string(&url("http://127.0.0.1:9400")),
-            "http://127.0.0.1:9400"
-        );
-        assert_eq!(
-            issuer_string(&url("https://x.okta.com/oauth2/default/")),
-            "https://x.okta.com/oauth2/default"
-        );
     }
 }

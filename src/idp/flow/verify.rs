@@ -119,6 +119,20 @@ pub(super) fn verify_with_keys(
         ClaimsVerificationError::SignatureVerification(inner) => {
             invalid(format!("bad signature: {inner}"))
         }
+        // OIDC Core §3.1.3.7: `iss` must exactly match the issuer discovery named, trailing
+        // slash included; say both and how they differ, since the fix is at the IdP.
+        ClaimsVerificationError::InvalidIssuer(_) => {
+            let iss = crate::jwt::unverified_claims(raw)
+                .and_then(|claims| claims["iss"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| "(missing)".to_owned());
+            invalid(format!(
+                "its `iss` is {iss}, but the discovery document's `issuer` is {}; {}. OpenID \
+                 Connect requires them to be identical: the IdP administrator must make the \
+                 discovery document and the tokens name the same issuer",
+                issuer.as_str(),
+                super::discovery::how_issuers_differ(issuer.as_str(), &iss)
+            ))
+        }
         other => invalid(other.to_string()),
     })?;
     check_clock(issuer, claims.issue_time(), claims.expiration(), now)

@@ -58,6 +58,12 @@ fn lines<'a>(
             ]));
         }
     }
+    if let Some(note) = &row.login_note {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<LABEL_WIDTH$}", "Login"), theme.dim()),
+            Span::styled(note.clone(), theme.note()),
+        ]));
+    }
     if let Some(provider) = row.provider {
         lines.push(field(
             "Provider",
@@ -69,6 +75,9 @@ fn lines<'a>(
     }
     if let Some(issuer) = &row.issuer {
         lines.push(field("Issuer", issuer.clone(), theme));
+    }
+    if let Some(device) = &row.device_authorization_url {
+        lines.push(field("Device", device.clone(), theme));
     }
     if let Some(tokens) = &row.cache.tokens {
         let who = match (&tokens.email, &tokens.subject) {

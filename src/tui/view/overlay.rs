@@ -66,6 +66,9 @@ pub fn login(app: &App, row: &ProfileRow, theme: &Theme, frame: &mut Frame) {
                 format!("{} {}", theme::spinner(app.ticks), stage.label()),
                 theme.progress(),
             )));
+            if let Some(note) = &row.login_note {
+                lines.push(Line::from(Span::styled(note.clone(), theme.note())));
+            }
             lines.push(Line::raw(""));
             stage_lines(stage, theme, &mut lines, screen.height, inner_width);
         }

@@ -9,8 +9,17 @@ use crate::common::raw_http;
 /// Logs in at the IdP (auto-login) for the public client, as a workload's token issuer
 /// would, and returns the ID token and its `exp`.
 pub async fn public_client_id_token(peers: &Peers) -> (String, chrono::DateTime<chrono::Utc>) {
+    id_token_for_client(peers, "runas-cli").await
+}
+
+/// The same for another public client of the IdP (e.g. `connect-content`, whose tokens have
+/// the audience Posit Connect gives its content's tokens).
+pub async fn id_token_for_client(
+    peers: &Peers,
+    client_id: &str,
+) -> (String, chrono::DateTime<chrono::Utc>) {
     let redirect_uri = "http://127.0.0.1:8090/callback";
-    let login = scripted_login(&peers.issuer(), "runas-cli", redirect_uri).await;
+    let login = scripted_login(&peers.issuer(), client_id, redirect_uri).await;
     let idp_port: u16 = peers
         .issuer()
         .rsplit(':')
@@ -26,7 +35,7 @@ pub async fn public_client_id_token(peers: &Peers) -> (String, chrono::DateTime<
             ("code", &login.code),
             ("redirect_uri", redirect_uri),
             ("code_verifier", login.pkce_verifier.secret()),
-            ("client_id", "runas-cli"),
+            ("client_id", client_id),
         ],
     )
     .expect("token exchange");

@@ -22,16 +22,21 @@
 //                            with BROWSER_MODE=device (tests/browser/browser.py approves it): the
 //                            person's second device, for the demo, where nobody else would
 //   PEER_IGNORE_STDIN=1      keep running at stdin EOF (for starting it by hand in background)
+//   IDP_QUIRKS=a,b           departures from the reference IdP, see quirks.mjs
+//   IDP_ISSUER_TRAILING_SLASH=1  the issuer is http://127.0.0.1:$IDP_PORT/ (with the slash) in
+//                            discovery and in every token: a legal spelling some IdPs use
 //
 // Extra endpoints (none of them counted in the stats):
 //   GET  /runas-peer/stats       -> {"<METHOD> <path>": count} of every request so far, so tests
-//                                   can assert that a cached run made no IdP request
+//                                   can assert that a cached run made no IdP request; successful
+//                                   token answers also count as "token grant_type=<grant type>"
 //   POST /runas-peer/rotate-keys -> a new RS256 signing key signs from now on and the old one is
 //                                   dropped from the JWKS; with ?publish=old the JWKS keeps
 //                                   showing only the old key (a key the IdP never publishes).
 //                                   Answers {"kid": "<new kid>"}
 //   POST /runas-peer/clock?skew=N -> ID tokens are signed N seconds off from now on (as
 //                                   IDP_CLOCK_SKEW_SECONDS). Answers {"skew": N}
+//   POST /runas-peer/quirks?set=a,b -> exactly these quirks (quirks.mjs) from now on
 //
 // Lifetime: exits at stdin EOF, so it dies with the test process that spawned it with a pipe
 // even when that process is SIGKILLed, and on SIGTERM/SIGINT.
@@ -41,6 +46,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Provider from 'oidc-provider';
+import { quirksAdmin, quirksMiddleware } from './quirks.mjs';
 
 // oidc-provider reads its keys once, at construction; rotating them at run time re-runs its own
 // key-store initialiser on the instance. Imported by file URL (not subject to the package's
@@ -68,7 +74,7 @@ setClockSkew(process.env.IDP_CLOCK_SKEW_SECONDS || '0');
 
 const HOST = '127.0.0.1';
 const port = Number(process.env.IDP_PORT || 9400);
-const issuer = `http://${HOST}:${port}`;
+const issuer = `http://${HOST}:${port}${process.env.IDP_ISSUER_TRAILING_SLASH === '1' ? '/' : ''}`;
 const autoLoginUser = process.env.IDP_AUTO_LOGIN || '';
 const jwksPath = process.env.IDP_JWKS
   || join(dirname(fileURLToPath(import.meta.url)), '..', 'run', 'jwks.json');
@@ -138,6 +144,16 @@ const provider = new Provider(issuer, {
       response_types: ['code'],
     },
     {
+      // Posit Connect's audience for content tokens: a token of this client is shaped like the
+      // one Connect hands its content in CONNECT_CONTENT_SESSION_TOKEN (aud connect-content).
+      client_id: 'connect-content',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: redirectUris,
+      grant_types: grantTypes,
+      response_types: ['code'],
+    },
+    {
       client_id: 'runas-confidential',
       client_secret: 'runas-confidential-secret',
       // oidc-provider lets a client registered for basic authenticate with post as well.
@@ -184,6 +200,9 @@ provider.IdToken.prototype.issue = async function issueWithSkewedClock(...args) 
 
 provider.on('server_error', (_ctx, error) => console.error('server_error', error));
 
+const quirks = quirksAdmin(process.env.IDP_QUIRKS);
+provider.use(quirks.admin);
+
 const requestCounts = {};
 provider.use(async (ctx, next) => {
   if (ctx.method === 'GET' && ctx.path === '/runas-peer/stats') {
@@ -217,6 +236,9 @@ provider.use(async (ctx, next) => {
   }
   await next();
 });
+provider.use(quirksMiddleware(quirks.state, port, (key) => {
+  requestCounts[key] = (requestCounts[key] || 0) + 1;
+}));
 
 // With IDP_AUTO_LOGIN the interaction page answers itself: log in, or grant what is missing.
 async function finishInteractionAutomatically(ctx) {
