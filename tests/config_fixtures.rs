@@ -329,7 +329,7 @@ fn mixed_good_profiles_load_and_broken_ones_carry_their_error() {
         ("chained", ProfileKind::Chained),
         ("static", ProfileKind::Static),
         ("sso", ProfileKind::Sso),
-        ("windows", ProfileKind::Other),
+        ("windows", ProfileKind::Process),
     ];
     for (name, kind) in expected_good {
         let profile = config

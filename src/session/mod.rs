@@ -4,13 +4,16 @@
 //! call it and learn what it is doing through [`SessionEvent`]s, so neither knows how a login
 //! works. It never prints.
 
+mod command_line;
 mod error;
 mod grants;
 mod identity;
 mod identity_center;
 pub mod naming;
+mod process;
 mod provider_store;
 mod roles;
+mod roots;
 pub mod sso;
 mod vocabulary;
 
@@ -202,14 +205,16 @@ impl Session {
                 }
             }
             ProfileKind::Chained => {
-                let source_name = profile.source_profile.as_deref().unwrap_or_default();
-                let source = Box::pin(self.credentials(source_name, options, events)).await?;
-                self.assume_from_source(profile, &source.entry, events)
-                    .await
+                let source = self.source_credentials(profile, options, events).await?;
+                self.assume_from_source(profile, &source, events).await
             }
             ProfileKind::Sso => self.sso_credentials(profile, options, events).await,
             ProfileKind::Static => Err(unsupported(
                 "static keys are used as they are; runas has nothing to log in to",
+            )),
+            ProfileKind::Process => Err(unsupported(
+                "its credential_process gives its credentials; the AWS CLI runs it directly, \
+                 and runas runs it only as the source_profile of a role",
             )),
             ProfileKind::Other => Err(unsupported(
                 "has neither web_identity_* keys with role_arn, a web_identity_token_file, nor a source_profile",

@@ -166,7 +166,7 @@ async fn run_shell(guard: &mut TerminalGuard, handoff: Handoff) -> Result<Msg, T
 /// The config, or an empty one with a note when it cannot be read: the TUI then shows how to
 /// add a profile instead of failing. A missing file needs no note; the hint says it all.
 fn load_config(path: PathBuf) -> (Config, Vec<String>) {
-    match config::load(&path) {
+    match config::load_with_credentials(&path, config::default_credentials_path().as_deref()) {
         Ok(config) => {
             let notes = config.issues.iter().map(ToString::to_string).collect();
             (config, notes)
