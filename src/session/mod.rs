@@ -117,6 +117,8 @@ impl Session {
                 origin: Origin::Cache,
             });
         }
+        // Before the lock: a runas started by this profile's own chain would wait for it forever.
+        self.refuse_loop(name)?;
         // One exchange per profile at a time, across processes: whoever waited here finds the
         // winner's credentials in the cache instead of repeating the exchange.
         let _lock = self

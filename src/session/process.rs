@@ -44,9 +44,9 @@ pub enum ProcessError {
     #[error("its credential_process {program} printed no usable credentials: {reason}")]
     Output { program: String, reason: String },
     #[error(
-        "its credential_process runs runas for profile {profile} again while runas is already \
-         resolving it ({chain}), which would loop forever; give it a source that does not lead \
-         back to {profile}"
+        "runas is already resolving profile {profile} (chain {chain}) and a credential_process \
+         of that chain started runas for it again, which would loop forever; give the chain a \
+         root that does not lead back to {profile}"
     )]
     Loop { profile: String, chain: String },
 }

@@ -85,13 +85,8 @@ impl Session {
             name: source.name.clone(),
             source: source_error,
         };
+        self.refuse_loop(&profile.name)?;
         let chain = (self.env)(CHAIN_VARIABLE).unwrap_or_default();
-        if chain.split(',').any(|name| name == profile.name) {
-            return Err(process_error(process::ProcessError::Loop {
-                profile: profile.name.clone(),
-                chain,
-            }));
-        }
         let extended = match chain.is_empty() {
             true => profile.name.clone(),
             false => format!("{chain},{}", profile.name),
@@ -101,6 +96,23 @@ impl Session {
             .await
             .map_err(process_error)?;
         Ok(self.root_entry(source, credentials))
+    }
+
+    /// Fails when a `credential_process` that runas started while resolving `name` has
+    /// started runas for `name` again: waiting for the outer run's lock, or running the same
+    /// process again, would never end.
+    pub(super) fn refuse_loop(&self, name: &str) -> Result<(), SessionError> {
+        let chain = (self.env)(CHAIN_VARIABLE).unwrap_or_default();
+        if chain.split(',').any(|resolving| resolving == name) {
+            return Err(SessionError::CredentialProcess {
+                name: name.to_owned(),
+                source: process::ProcessError::Loop {
+                    profile: name.to_owned(),
+                    chain,
+                },
+            });
+        }
+        Ok(())
     }
 
     fn root_entry(&self, source: &Profile, credentials: Credentials) -> CredentialEntry {
