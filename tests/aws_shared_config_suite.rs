@@ -24,7 +24,13 @@ fn suite_dir() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     // Offline: scripts/test.sh fetched every package's source before the network went away.
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         .output()
         .expect("cargo metadata must run");
@@ -41,7 +47,10 @@ fn suite_dir() -> PathBuf {
         .find(|package| package["name"] == "aws-runtime")
         .expect("aws-runtime must be in the dependency tree: the suite comes with its source");
     let manifest_path = PathBuf::from(package["manifest_path"].as_str().expect("manifest_path"));
-    let dir = manifest_path.parent().expect("a package dir").join("test-data");
+    let dir = manifest_path
+        .parent()
+        .expect("a package dir")
+        .join("test-data");
     assert!(
         dir.is_dir(),
         "{} is missing: the AWS SDKs' parser suite cannot run",
@@ -182,7 +191,9 @@ fn every_profile_parser_case_reads_as_the_sdks_read_it() {
                 .map(ToString::to_string)
                 .collect();
             if !errors.is_empty() {
-                failures.push(format!("{name}: a file the SDKs accept has errors {errors:?}"));
+                failures.push(format!(
+                    "{name}: a file the SDKs accept has errors {errors:?}"
+                ));
             }
         } else {
             // The allowed difference: the SDKs reject the file; runas names the line, on the

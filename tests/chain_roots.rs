@@ -20,7 +20,10 @@ const AWS_CLI: &str = "/usr/bin/aws";
 /// The AWS CLI's caller identity for `profile` of `home`'s config, through the peer.
 fn caller_identity(peers: &Peers, home: &RunasHome, profile: &str) -> Value {
     let endpoint = peers.aws_endpoint();
-    let mut aws_cli = home.program(AWS_CLI, &["sts", "get-caller-identity", "--profile", profile]);
+    let mut aws_cli = home.program(
+        AWS_CLI,
+        &["sts", "get-caller-identity", "--profile", profile],
+    );
     aws_cli.args(["--endpoint-url", &endpoint, "--output", "json"]);
     run_to_end(aws_cli, RUN_DEADLINE)
         .succeeded("aws sts get-caller-identity")
@@ -55,7 +58,10 @@ fn a_role_rooted_in_static_keys_of_the_credentials_file_satisfies_the_aws_cli() 
         format!("[ci]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"),
     )
     .unwrap();
-    home.set("AWS_SHARED_CREDENTIALS_FILE", &credentials.display().to_string());
+    home.set(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        &credentials.display().to_string(),
+    );
     home.write_config(&format!(
         "[profile deploy]\nrole_arn = {role}\nsource_profile = ci\nregion = us-east-1\n\n\
          [profile via-runas]\ncredential_process = {} credential-process deploy\nregion = us-east-1\n",
@@ -82,7 +88,10 @@ fn a_role_rooted_in_static_keys_of_the_credentials_file_satisfies_the_aws_cli() 
     );
     assert_eq!(assume_role_calls(&peers), before + 1);
     let status = home.run_ok(&["status", "--json"]);
-    assert!(!status.stdout.contains(&secret), "the long-term secret reached status");
+    assert!(
+        !status.stdout.contains(&secret),
+        "the long-term secret reached status"
+    );
 }
 
 #[test]
@@ -141,12 +150,18 @@ fn a_credential_process_that_runs_runas_for_the_same_profile_stops_at_once() {
          [profile loop-root]\ncredential_process = {} credential-process loop\n",
         runas_binary()
     ));
-    let failed = home.run(&["credential-process", "loop"]).failed("a looping chain");
+    let failed = home
+        .run(&["credential-process", "loop"])
+        .failed("a looping chain");
     assert!(
         failed.stderr.contains("would loop forever"),
         "{}",
         failed.stderr
     );
-    assert!(failed.stderr.contains("profile loop-root"), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("profile loop-root"),
+        "{}",
+        failed.stderr
+    );
     assert!(failed.stderr.contains("exit status"), "{}", failed.stderr);
 }

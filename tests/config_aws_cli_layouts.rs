@@ -141,7 +141,11 @@ fn keys_in_the_credentials_file_root_the_roles_in_the_config_file() {
     assert_eq!(deploy["chain"], serde_json::json!(["deploy", "ci"]));
     assert_eq!(deploy["root_kind"], "static");
     assert!(errors(deploy).is_empty(), "{deploy}");
-    assert!(listed.stdout.contains("chained(static)"), "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains("chained(static)"),
+        "{}",
+        listed.stdout
+    );
     // A broken static profile's error points into the credentials file.
     let half = errors(listed.row("half"));
     let expected = format!(
@@ -150,7 +154,10 @@ fn keys_in_the_credentials_file_root_the_roles_in_the_config_file() {
     );
     assert_eq!(half, &vec![Value::String(expected)]);
     for output in [&listed.stdout, &listed.stderr] {
-        assert!(!output.contains("wJalrXUtnFEMI"), "a secret reached the output");
+        assert!(
+            !output.contains("wJalrXUtnFEMI"),
+            "a secret reached the output"
+        );
     }
 }
 
@@ -182,27 +189,37 @@ fn an_indented_line_after_a_valued_key_continues_that_value() {
     );
     let listed = files.list();
     let a = listed.row("a");
-    assert_eq!(a["role_arn"], Value::Null, "the AWS CLI sees no role_arn here");
+    assert_eq!(
+        a["role_arn"],
+        Value::Null,
+        "the AWS CLI sees no role_arn here"
+    );
     let warned = warnings(a);
     let config = files.config().display().to_string();
     assert!(
-        warned
-            .iter()
-            .any(|w| w.starts_with(&format!("{config}:3: profile a: this line is indented deeper than `region`"))),
+        warned.iter().any(|w| w.starts_with(&format!(
+            "{config}:3: profile a: this line is indented deeper than `region`"
+        ))),
         "{warned:?}"
     );
 }
 
 #[test]
 fn trailing_words_on_a_header_keep_the_profile_with_a_warning() {
-    let files = Files::new("[profile x] trailing words\nregion = eu-west-1\n[profile y]\n", None);
+    let files = Files::new(
+        "[profile x] trailing words\nregion = eu-west-1\n[profile y]\n",
+        None,
+    );
     let listed = files.list();
     assert_eq!(listed.names(), ["x", "y"]);
     assert_eq!(listed.row("x")["region"], "eu-west-1");
     let warned = warnings(listed.row("x"));
     assert_eq!(warned.len(), 1, "{warned:?}");
     assert!(
-        warned[0].starts_with(&format!("{}:1: profile x: text `trailing words`", files.config().display())),
+        warned[0].starts_with(&format!(
+            "{}:1: profile x: text `trailing words`",
+            files.config().display()
+        )),
         "{warned:?}"
     );
 }
@@ -226,7 +243,11 @@ fn the_aws_cli_sections_get_no_profile_advice_and_a_real_bare_section_does() {
     let listed = files.list();
     assert_eq!(listed.names(), ["a"]);
     assert!(!listed.stderr.contains("plugins") && !listed.stderr.contains("preview"));
-    assert!(listed.stderr.contains("write [profile dev]"), "{}", listed.stderr);
+    assert!(
+        listed.stderr.contains("write [profile dev]"),
+        "{}",
+        listed.stderr
+    );
 }
 
 #[test]
@@ -236,7 +257,9 @@ fn values_the_aws_cli_reads_differently_are_flagged_with_both_readings() {
     assert_eq!(listed.row("a")["region"], "eu-west-1");
     let warned = warnings(listed.row("a"));
     assert!(
-        warned.iter().any(|w| w.contains("`eu-west-1`") && w.contains("`eu-west-1 ; Ireland`")),
+        warned
+            .iter()
+            .any(|w| w.contains("`eu-west-1`") && w.contains("`eu-west-1 ; Ireland`")),
         "{warned:?}"
     );
 }
@@ -249,7 +272,9 @@ fn an_unreadable_credentials_file_is_a_warning_and_the_config_still_lists() {
     assert_eq!(listed.names(), ["a"]);
     let credentials = files.credentials().display().to_string();
     assert!(
-        listed.stderr.contains(&format!("{credentials}: cannot read the AWS credentials file")),
+        listed.stderr.contains(&format!(
+            "{credentials}: cannot read the AWS credentials file"
+        )),
         "{}",
         listed.stderr
     );

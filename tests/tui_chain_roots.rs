@@ -78,7 +78,11 @@ fn enter_logs_in_a_role_rooted_in_static_keys_and_e_exports_it() {
         {
             break status;
         }
-        assert!(Instant::now() < give_up, "the TUI did not exit\n{}", tmux.screen());
+        assert!(
+            Instant::now() < give_up,
+            "the TUI did not exit\n{}",
+            tmux.screen()
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(status.trim(), "0", "{}", context());
@@ -99,7 +103,11 @@ fn enter_logs_in_a_role_rooted_in_static_keys_and_e_exports_it() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("assumed-role/tui-from-keys/"), "{stdout}");
     assert!(!stdout.contains(&secret));
 }

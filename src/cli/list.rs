@@ -16,8 +16,9 @@ use crate::cache::detection::{DetectionCache, KnownProvider};
 use crate::config::{self, Config, Profile, ProfileKind, ProviderKind};
 
 pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<ExitCode> {
-    let config = config::load_with_credentials(config_path, config::default_credentials_path().as_deref())
-        .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
+    let config =
+        config::load_with_credentials(config_path, config::default_credentials_path().as_deref())
+            .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
     let detections = load_detection_cache();
     let now = Utc::now();
     // Profiles share a handful of IdP URLs, and what `list` shows about the IdP depends only

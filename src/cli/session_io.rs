@@ -18,8 +18,9 @@ use crate::session::{Obtained, Session, SessionError, SessionEvent, SessionOptio
 
 /// The session over the config file at `path` and the user's cache directory.
 pub fn open_session(config_path: &Path) -> anyhow::Result<Session> {
-    let config = config::load_with_credentials(config_path, config::default_credentials_path().as_deref())
-        .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
+    let config =
+        config::load_with_credentials(config_path, config::default_credentials_path().as_deref())
+            .with_context(|| format!("cannot read the AWS config file {}", config_path.display()))?;
     let dir = cache::dir().context("cannot find the cache directory")?;
     Ok(Session::new(Arc::new(config), Store::new(dir))?)
 }

@@ -63,7 +63,12 @@ pub fn load_with_credentials(
 ) -> Result<Config, ConfigError> {
     let (config_text, config_bad_lines) = read_text(config_path)?;
     let Some(credentials_path) = credentials_path else {
-        return Ok(parse_inner(config_path, &config_text, &config_bad_lines, None));
+        return Ok(parse_inner(
+            config_path,
+            &config_text,
+            &config_bad_lines,
+            None,
+        ));
     };
     match read_text(credentials_path) {
         Ok((text, bad_lines)) => Ok(parse_inner(
@@ -84,7 +89,9 @@ pub fn load_with_credentials(
                     severity: Severity::Warning,
                     message: format!(
                         "{}; the profiles written only there are not available",
-                        error.to_string().replace("AWS config file", "AWS credentials file")
+                        error
+                            .to_string()
+                            .replace("AWS config file", "AWS credentials file")
                     ),
                 });
             }
@@ -189,7 +196,8 @@ fn parse_inner(
     let profiles = profile::build_profiles(grouped.profiles, &sso_sessions);
     Config {
         path: path.to_path_buf(),
-        credentials_path: credentials.map(|(credentials_path, _, _)| credentials_path.to_path_buf()),
+        credentials_path: credentials
+            .map(|(credentials_path, _, _)| credentials_path.to_path_buf()),
         profiles,
         sso_sessions,
         issues: grouped.file_issues,

@@ -156,13 +156,13 @@ fn type_profile<'a>(
              role_arn = arn:aws:iam::ACCOUNT:role/NAME to exchange the token for",
         );
     }
-    if has("aws_access_key_id") && !has("aws_secret_access_key") {
-        if let Some(entry) = last(entries, "aws_access_key_id") {
-            sink.error_at(
-                entry,
-                "aws_access_key_id is set without aws_secret_access_key",
-            );
-        }
+    if !has("aws_secret_access_key")
+        && let Some(entry) = last(entries, "aws_access_key_id")
+    {
+        sink.error_at(
+            entry,
+            "aws_access_key_id is set without aws_secret_access_key",
+        );
     }
     if kind == ProfileKind::Other
         && has_own_web_identity

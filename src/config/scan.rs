@@ -57,10 +57,11 @@ struct OpenKey {
 #[derive(Clone, Copy)]
 enum Context {
     /// Before the first header: keys here belong to nothing.
-    NoSection,
+    BeforeAnyHeader,
     /// After a broken header, whose issue already says its keys are ignored.
-    BrokenSection,
-    InSection(Option<OpenKey>),
+    AfterBrokenHeader,
+    /// In a section, with the key indented lines would continue, if any.
+    Inside(Option<OpenKey>),
 }
 
 /// `non_utf8_lines` are 1-based line numbers (sorted) whose bytes were lossily decoded.
@@ -68,7 +69,7 @@ enum Context {
 pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Scan::default();
-    let mut context = Context::NoSection;
+    let mut context = Context::BeforeAnyHeader;
 
     for (index, raw_line) in text.split('\n').enumerate() {
         let number = index + 1;
@@ -78,7 +79,8 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
 
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             if not_utf8 {
-                out.file_problems.push(warning(number, NOT_UTF8_COMMENT.to_string()));
+                out.file_problems
+                    .push(warning(number, NOT_UTF8_COMMENT.to_string()));
             }
             continue;
         }
@@ -87,7 +89,7 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
         // whatever it looks like (the AWS CLI's and SDKs' rule); one indented no deeper is
         // read on its own, so a file pasted with every line indented alike still reads.
         let indent = line.len() - line.trim_start().len();
-        if let Context::InSection(Some(open)) = &mut context
+        if let Context::Inside(Some(open)) = &mut context
             && indent > open.indent
         {
             if let Some(section) = out.sections.last_mut() {
@@ -116,20 +118,20 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
                         keys: Vec::new(),
                         problems,
                     });
-                    context = Context::InSection(None);
+                    context = Context::Inside(None);
                 }
                 Err(message) => {
                     out.file_problems.push(error(number, message));
-                    context = Context::BrokenSection;
+                    context = Context::AfterBrokenHeader;
                 }
             }
             continue;
         }
 
         let section = match (context, out.sections.last_mut()) {
-            (Context::BrokenSection, _) => continue,
-            (Context::InSection(_), Some(section)) => section,
-            (Context::NoSection, _) | (Context::InSection(_), None) => {
+            (Context::AfterBrokenHeader, _) => continue,
+            (Context::Inside(_), Some(section)) => section,
+            (Context::BeforeAnyHeader, _) | (Context::Inside(_), None) => {
                 let message = match split_key_value(trimmed) {
                     Some(pair) => format!(
                         "key {} is outside any section; put it under [profile NAME] or [default]",
@@ -143,7 +145,7 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
         };
         let Some(pair) = split_key_value(trimmed) else {
             section.problems.push(error(number, NOT_A_KEY.to_string()));
-            context = Context::InSection(None);
+            context = Context::Inside(None);
             continue;
         };
         if not_utf8 {
@@ -168,10 +170,10 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
                     pair.key
                 ),
             ));
-            context = Context::InSection(None);
+            context = Context::Inside(None);
             continue;
         }
-        context = Context::InSection(Some(OpenKey {
+        context = Context::Inside(Some(OpenKey {
             indent,
             line: number,
             nested: pair.value.is_empty(),
@@ -186,12 +188,18 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
     out
 }
 
-const NOT_A_KEY: &str = "line is not `key = value`, a [section] header or a comment; it was ignored";
+const NOT_A_KEY: &str =
+    "line is not `key = value`, a [section] header or a comment; it was ignored";
 
 /// Adds an indented line to the open key's value: one more `name = value` sub-property for a
 /// nested key, one more line of text otherwise. Both keep the line as written (comments too),
 /// as the AWS CLI and SDKs do.
-fn continue_value(section: &mut ScannedSection<'_>, open: &mut OpenKey, trimmed: &str, line: usize) {
+fn continue_value(
+    section: &mut ScannedSection<'_>,
+    open: &mut OpenKey,
+    trimmed: &str,
+    line: usize,
+) {
     let Some(key) = section.keys.last_mut() else {
         return;
     };
@@ -202,7 +210,10 @@ fn continue_value(section: &mut ScannedSection<'_>, open: &mut OpenKey, trimmed:
             Some("") => {
                 section.problems.push(error(
                     line,
-                    format!("sub-property of {} has no name before `=`; it was ignored", key.key),
+                    format!(
+                        "sub-property of {} has no name before `=`; it was ignored",
+                        key.key
+                    ),
                 ));
                 return;
             }
@@ -218,7 +229,9 @@ fn continue_value(section: &mut ScannedSection<'_>, open: &mut OpenKey, trimmed:
             }
             Some(_) => {}
         }
-    } else if !open.warned && split_key_value(trimmed).is_some_and(|pair| is_valid_identifier(&pair.key)) {
+    } else if !open.warned
+        && split_key_value(trimmed).is_some_and(|pair| is_valid_identifier(&pair.key))
+    {
         open.warned = true;
         section.problems.push(warning(
             line,

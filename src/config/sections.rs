@@ -79,12 +79,10 @@ fn role(header: &Header, kind: FileKind) -> Role {
             ))
         }
         (FileKind::Config, None) if AWS_CLI_SECTIONS.contains(&name) => Role::Ignored,
-        (FileKind::Config, None) if is_valid_identifier(name) => Role::IgnoredWithWarning(
-            format!(
-                "section [{name}] is not a profile in the AWS config file and is ignored (the \
+        (FileKind::Config, None) if is_valid_identifier(name) => Role::IgnoredWithWarning(format!(
+            "section [{name}] is not a profile in the AWS config file and is ignored (the \
                  AWS CLI ignores it too); write [profile {name}]"
-            ),
-        ),
+        )),
         (FileKind::Config, None) => Role::IgnoredWithWarning(format!(
             "section [{name}] is not a profile in the AWS config file and is ignored (the AWS \
              CLI ignores it too)"

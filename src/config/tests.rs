@@ -234,8 +234,10 @@ fn duplicates_warn_and_the_last_one_wins() {
     assert_eq!(default.line, 8);
     assert_eq!(
         messages(&config.issues),
-        ["/cfg:4: [default] is ignored because [profile default] (line 8) is in the same file; \
-          the AWS CLI and SDKs read only that one"]
+        [
+            "/cfg:4: [default] is ignored because [profile default] (line 8) is in the same file; \
+          the AWS CLI and SDKs read only that one"
+        ]
     );
     assert_eq!(config.profiles.len(), 2);
 }
@@ -339,7 +341,10 @@ fn windows_paths_and_nested_sections_are_kept() {
         Some("C:\\tools\\x.exe --profile win")
     );
     // With the newline before it, as the AWS CLI and SDKs keep a sub-property block.
-    assert_eq!(win.get("s3").unwrap().value, "\nmax_concurrent_requests = 10");
+    assert_eq!(
+        win.get("s3").unwrap().value,
+        "\nmax_concurrent_requests = 10"
+    );
     assert_eq!(win.region.as_deref(), Some("eu-west-1"));
     assert!(win.errors.is_empty() && config.issues.is_empty());
 }

@@ -99,8 +99,14 @@ mod tests {
             words(r#"/opt/my tool/x "a b" 'c d' e\ f"#),
             ["/opt/my", "tool/x", "a b", "c d", "e f"]
         );
-        assert_eq!(words(r#""say \"hi\" \n" 'no \escape'"#), [r#"say "hi" \n"#, r"no \escape"]);
-        assert_eq!(words(r"a\\b a''b x#y $HOME"), [r"a\b", "ab", "x#y", "$HOME"]);
+        assert_eq!(
+            words(r#""say \"hi\" \n" 'no \escape'"#),
+            [r#"say "hi" \n"#, r"no \escape"]
+        );
+        assert_eq!(
+            words(r"a\\b a''b x#y $HOME"),
+            [r"a\b", "ab", "x#y", "$HOME"]
+        );
         assert_eq!(words(r#"''"#), [""]);
     }
 

@@ -54,10 +54,9 @@ impl Session {
     /// Long-term keys written in the file (a session token too, when one is written).
     fn static_root(&self, source: &Profile) -> Result<CredentialEntry, SessionError> {
         let value = |key: &str| source.get(key).map(|entry| entry.value.clone());
-        let (Some(access_key_id), Some(secret)) = (
-            value("aws_access_key_id"),
-            value("aws_secret_access_key"),
-        ) else {
+        let (Some(access_key_id), Some(secret)) =
+            (value("aws_access_key_id"), value("aws_secret_access_key"))
+        else {
             return Err(SessionError::Unsupported {
                 name: source.name.clone(),
                 reason: "has no aws_access_key_id and aws_secret_access_key to assume a role with"

@@ -194,7 +194,11 @@ impl Peers {
                 self.aws_port,
                 "/",
                 &[("Authorization", routing_only_authorization)],
-                &[("Action", action), ("Version", "2010-05-08"), ("UserName", user)],
+                &[
+                    ("Action", action),
+                    ("Version", "2010-05-08"),
+                    ("UserName", user),
+                ],
             )
             .unwrap_or_else(|error| panic!("{action} {user}: {error}"));
             assert_eq!(answer.status, 200, "{action} {user}: {}", answer.body);

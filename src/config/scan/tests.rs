@@ -20,7 +20,10 @@ fn inline_comments_need_whitespace_before_them() {
 #[test]
 fn keys_split_at_the_first_delimiter_and_are_lowercased() {
     let pair = split_key_value("Role_ARN = arn:aws:iam::1:role/x").unwrap();
-    assert_eq!((&*pair.key, pair.value), ("role_arn", "arn:aws:iam::1:role/x"));
+    assert_eq!(
+        (&*pair.key, pair.value),
+        ("role_arn", "arn:aws:iam::1:role/x")
+    );
     assert!(!pair.colon);
     let pair = split_key_value("region: eu-west-1 ; note").unwrap();
     assert_eq!((&*pair.key, pair.value), ("region", "eu-west-1"));
