@@ -227,11 +227,10 @@ fn duplicates_warn_and_the_last_one_wins() {
              later ones win",
         ]
     );
-    // `[profile default]` wins and `[default]` is ignored, as in the AWS CLI and SDKs.
-    let default = config.profile("default").unwrap();
-    assert_eq!(default.get("output").unwrap().value, "text");
-    assert!(default.get("region").is_none());
-    assert_eq!(default.line, 8);
+    let default = config.profile("default").unwrap(); // [profile default], not [default]
+    assert_eq!(config.profiles.len(), 2);
+    let output = default.get("output").unwrap();
+    assert!(output.value == "text" && default.get("region").is_none() && default.line == 8);
     assert_eq!(
         messages(&config.issues),
         [
@@ -239,7 +238,6 @@ fn duplicates_warn_and_the_last_one_wins() {
           the AWS CLI and SDKs read only that one"
         ]
     );
-    assert_eq!(config.profiles.len(), 2);
 }
 
 #[test]
