@@ -45,6 +45,9 @@ pub struct Session {
     opener: Arc<dyn BrowserOpener>,
     env: EnvLookup,
     clock: fn() -> DateTime<Utc>,
+    /// Where a `credential_process` root's stderr goes: the terminal for the CLI, captured
+    /// (and quoted in its error) where a full-screen TUI owns the terminal.
+    process_stderr: process::Stderr,
 }
 
 impl Session {
@@ -64,7 +67,16 @@ impl Session {
             opener: Arc::new(SystemBrowser),
             env: Arc::new(|name| std::env::var(name).ok()),
             clock: Utc::now,
+            process_stderr: process::Stderr::Terminal,
         })
+    }
+
+    /// Captures the stderr of the `credential_process` commands a chain runs instead of
+    /// letting them write on the terminal (which a full-screen TUI draws on); a failed
+    /// command's last lines are then quoted in its error.
+    pub fn with_captured_process_stderr(mut self) -> Self {
+        self.process_stderr = process::Stderr::Captured;
+        self
     }
 
     pub fn with_opener(mut self, opener: Arc<dyn BrowserOpener>) -> Self {

@@ -23,6 +23,18 @@ pub const TIMEOUT: Duration = Duration::from_secs(300);
 /// profile again fails at once instead of starting runas after runas forever.
 pub const CHAIN_VARIABLE: &str = "RUNAS_CREDENTIAL_PROCESS_CHAIN";
 
+/// Where the command's stderr goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// runas's own stderr, the person's terminal: what the AWS CLI does.
+    Terminal,
+    /// Read by runas; the last lines of a failed command are quoted in its error.
+    Captured,
+}
+
+/// How much of a failed command's captured stderr its error quotes.
+const QUOTED_STDERR_LINES: usize = 3;
+
 /// Why a `credential_process` gave no credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
@@ -34,8 +46,13 @@ pub enum ProcessError {
         #[source]
         source: std::io::Error,
     },
-    #[error("its credential_process {program} failed: {status} (its messages are above)")]
-    Failed { program: String, status: String },
+    #[error("its credential_process {program} failed: {status}{said}")]
+    Failed {
+        program: String,
+        status: String,
+        /// `(its messages are above)`, or the last lines of its captured stderr.
+        said: String,
+    },
     #[error(
         "its credential_process {program} did not finish within {} seconds and was stopped",
         .timeout.as_secs()
@@ -68,6 +85,7 @@ struct Document {
 pub async fn run(
     command: &str,
     extra_env: &HashMap<String, String>,
+    stderr: Stderr,
     timeout: Duration,
     now: DateTime<Utc>,
 ) -> Result<Credentials, ProcessError> {
@@ -78,7 +96,10 @@ pub async fn run(
         .envs(extra_env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(match stderr {
+            Stderr::Terminal => Stdio::inherit(),
+            Stderr::Captured => Stdio::piped(),
+        })
         .kill_on_drop(true)
         .spawn()
         .map_err(|source| ProcessError::Start {
@@ -92,25 +113,60 @@ pub async fn run(
         })?,
         Err(_elapsed) => return Err(ProcessError::TimedOut { program, timeout }),
     };
-    let (status, stdout) = output;
+    let (status, stdout, said) = output;
     if !status.success() {
+        let said = match stderr {
+            Stderr::Terminal => " (its messages are above)".to_string(),
+            Stderr::Captured => last_lines(&said),
+        };
         return Err(ProcessError::Failed {
             program,
             status: describe_status(status),
+            said,
         });
     }
     parse_output(&stdout, now).map_err(|reason| ProcessError::Output { program, reason })
 }
 
+/// The exit status, stdout and (when captured) stderr, both pipes read at once so neither
+/// can fill up and stall the command.
 async fn child_output(
     child: &mut tokio::process::Child,
-) -> std::io::Result<(std::process::ExitStatus, Vec<u8>)> {
+) -> std::io::Result<(std::process::ExitStatus, Vec<u8>, Vec<u8>)> {
     use tokio::io::AsyncReadExt;
-    let mut stdout = Vec::new();
-    if let Some(mut pipe) = child.stdout.take() {
-        pipe.read_to_end(&mut stdout).await?;
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let (out_pipe, err_pipe) = (child.stdout.take(), child.stderr.take());
+    let read_out = async {
+        match out_pipe {
+            Some(mut pipe) => pipe.read_to_end(&mut stdout).await.map(drop),
+            None => Ok(()),
+        }
+    };
+    let read_err = async {
+        match err_pipe {
+            Some(mut pipe) => pipe.read_to_end(&mut stderr).await.map(drop),
+            None => Ok(()),
+        }
+    };
+    let (out_read, err_read) = tokio::join!(read_out, read_err);
+    out_read?;
+    err_read?;
+    Ok((child.wait().await?, stdout, stderr))
+}
+
+/// `: LINE; LINE` from the last non-empty lines a command wrote on stderr, or nothing.
+fn last_lines(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let start = lines.len().saturating_sub(QUOTED_STDERR_LINES);
+    match lines[start..].join("; ") {
+        quoted if quoted.is_empty() => String::new(),
+        quoted => format!(": {quoted}"),
     }
-    Ok((child.wait().await?, stdout))
 }
 
 fn describe_status(status: std::process::ExitStatus) -> String {
@@ -205,5 +261,14 @@ mod tests {
             assert!(reason.contains(expected), "{reason}");
             assert!(!reason.contains("hunter2"), "{reason}");
         }
+    }
+
+    #[test]
+    fn a_failed_commands_last_stderr_lines_are_quoted() {
+        assert_eq!(
+            last_lines(b"one\n\ntwo\nthree\nfour\n"),
+            ": two; three; four"
+        );
+        assert_eq!(last_lines(b"  \n"), "");
     }
 }

@@ -91,9 +91,15 @@ impl Session {
             false => format!("{chain},{}", profile.name),
         };
         let extra_env = HashMap::from([(CHAIN_VARIABLE.to_owned(), extended)]);
-        let credentials = process::run(command, &extra_env, process::TIMEOUT, self.now())
-            .await
-            .map_err(process_error)?;
+        let credentials = process::run(
+            command,
+            &extra_env,
+            self.process_stderr,
+            process::TIMEOUT,
+            self.now(),
+        )
+        .await
+        .map_err(process_error)?;
         Ok(self.root_entry(source, credentials))
     }
 

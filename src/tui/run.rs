@@ -54,10 +54,10 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
     let (config, notes) = load_config(path.clone());
     let config = Arc::new(config);
     let cache_dir = cache::dir()?;
-    let session = Arc::new(Session::new(
-        Arc::clone(&config),
-        Store::new(cache_dir.clone()),
-    )?);
+    let session = Arc::new(
+        Session::new(Arc::clone(&config), Store::new(cache_dir.clone()))?
+            .with_captured_process_stderr(),
+    );
     // Only a convenience: without it, URLs that need a probe show `?` until a login.
     let detections = DetectionCache::load(&cache_dir).ok();
     let mut app = App::new(
