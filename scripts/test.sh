@@ -51,6 +51,9 @@ fi
 phase "compiling"
 cargo build --all-targets
 cargo test --no-run
+# tests/aws_shared_config_suite.rs finds the AWS SDKs' parser suite with `cargo metadata
+# --offline`, which needs every package's source, the other platforms' too: fetch it now.
+cargo metadata --format-version 1 >/dev/null
 
 # `scripts/test.sh NAME` with a tests/NAME.rs runs that integration test file only; cargo
 # would otherwise read NAME as a filter on test function names.

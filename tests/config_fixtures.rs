@@ -112,7 +112,8 @@ fn missing_source_profile() {
     assert_eq!(
         single_error("missing_source_profile.ini"),
         "missing_source_profile.ini:2: profile dev: source_profile = nowhere names a profile \
-         that does not exist; expected the name of a [profile NAME] section in this file"
+         that does not exist; expected the name of a [profile NAME] section in the config file \
+         or a [NAME] section in the credentials file"
     );
 }
 
@@ -330,7 +331,7 @@ fn mixed_good_profiles_load_and_broken_ones_carry_their_error() {
         ("chained", ProfileKind::Chained),
         ("static", ProfileKind::Static),
         ("sso", ProfileKind::Sso),
-        ("windows", ProfileKind::Other),
+        ("windows", ProfileKind::Process),
     ];
     for (name, kind) in expected_good {
         let profile = config

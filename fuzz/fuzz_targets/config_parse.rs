@@ -1,5 +1,6 @@
-//! The AWS config parser over arbitrary bytes. Beyond "no panic" it checks what the rest of
-//! runas relies on: every line number points into the file, profile names are non-empty and
+//! The AWS config parser over arbitrary bytes, as a config file and, after the first NUL
+//! byte, a credentials file merged into it. Beyond "no panic" it checks what the rest of
+//! runas relies on: every line number points into its own file, profile names are non-empty and
 //! unique, issues sit in the list matching their severity and name their own profile, and the
 //! config module logs no warning. (Until main's 6a3436c, rust-ini read a sanitised copy at run
 //! time and a warning meant it disagreed with the pre-scan; that is how the tripwire found two
@@ -19,38 +20,94 @@ use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
 const CONFIG_PATH: &str = "/fuzz/config";
+const CREDENTIALS_PATH: &str = "/fuzz/credentials";
 
 fuzz_target!(|bytes: &[u8]| {
     install_disagreement_tripwire();
-    match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            let config = runas::config::parse(Path::new(CONFIG_PATH), text);
-            check(&config, Path::new(CONFIG_PATH), text);
+    let (config_bytes, credentials_bytes) = match bytes.iter().position(|&byte| byte == 0) {
+        Some(at) => (&bytes[..at], &bytes[at + 1..]),
+        None => (bytes, &[][..]),
+    };
+    match (
+        std::str::from_utf8(config_bytes),
+        std::str::from_utf8(credentials_bytes),
+    ) {
+        (Ok(config_text), Ok(credentials_text)) => {
+            let config = runas::config::parse_with_credentials(
+                Path::new(CONFIG_PATH),
+                config_text,
+                Path::new(CREDENTIALS_PATH),
+                credentials_text,
+            );
+            let files = Files {
+                config: (PathBuf::from(CONFIG_PATH), line_count(config_text)),
+                credentials: (PathBuf::from(CREDENTIALS_PATH), line_count(credentials_text)),
+            };
+            check(&config, &files);
         }
         // Non-UTF-8 bytes only reach the parser through `load`, which numbers the bad lines.
-        Err(_) => {
-            let path = scratch_file();
+        _ => {
+            let (config_path, credentials_path) = scratch_files();
             // A harness that cannot write its temp dir cannot fuzz at all; stopping is right.
-            std::fs::write(&path, bytes).expect("write the scratch config file");
-            let config = runas::config::load(&path).expect("load the scratch config file");
-            check(&config, &path, &String::from_utf8_lossy(bytes));
+            std::fs::write(&config_path, config_bytes).expect("write the scratch config file");
+            std::fs::write(&credentials_path, credentials_bytes)
+                .expect("write the scratch credentials file");
+            let config =
+                runas::config::load_with_credentials(&config_path, Some(&credentials_path))
+                    .expect("load the scratch files");
+            let files = Files {
+                config: (
+                    config_path,
+                    line_count(&String::from_utf8_lossy(config_bytes)),
+                ),
+                credentials: (
+                    credentials_path,
+                    line_count(&String::from_utf8_lossy(credentials_bytes)),
+                ),
+            };
+            check(&config, &files);
         }
     }
 });
 
-fn scratch_file() -> PathBuf {
-    std::env::temp_dir().join(format!("runas-fuzz-config-{}", std::process::id()))
+fn line_count(text: &str) -> usize {
+    text.split('\n').count()
 }
 
-fn check(config: &Config, path: &Path, text: &str) {
-    let line_count = text.split('\n').count();
+/// Each file's path and its number of lines.
+struct Files {
+    config: (PathBuf, usize),
+    credentials: (PathBuf, usize),
+}
+
+impl Files {
+    fn lines_of(&self, path: &Path) -> usize {
+        if path == self.config.0 {
+            self.config.1
+        } else {
+            assert_eq!(path, self.credentials.0, "an issue in a third file");
+            self.credentials.1
+        }
+    }
+}
+
+fn scratch_files() -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir();
+    let id = std::process::id();
+    (
+        dir.join(format!("runas-fuzz-config-{id}")),
+        dir.join(format!("runas-fuzz-credentials-{id}")),
+    )
+}
+
+fn check(config: &Config, files: &Files) {
     let check_issue = |issue: &ConfigIssue, profile: Option<&str>, severity: Option<Severity>| {
+        let line_count = files.lines_of(&issue.file);
         assert!(
             (1..=line_count).contains(&issue.line),
             "issue on line {} of a {line_count}-line file: {issue}",
             issue.line
         );
-        assert_eq!(issue.file, path, "{issue}");
         assert!(!issue.message.is_empty(), "{issue:?}");
         if let Some(severity) = severity {
             assert_eq!(issue.severity, severity, "{issue}");
@@ -73,14 +130,19 @@ fn check(config: &Config, path: &Path, text: &str) {
             profile.name
         );
         assert!(
-            (1..=line_count).contains(&profile.line),
+            (1..=files.lines_of(&profile.file)).contains(&profile.line),
             "profile {} on line {}",
             profile.name,
             profile.line
         );
         for entry in &profile.entries {
+            let file = if entry.in_credentials_file {
+                &files.credentials
+            } else {
+                &files.config
+            };
             assert!(
-                (1..=line_count).contains(&entry.line),
+                (1..=file.1).contains(&entry.line),
                 "key {} on line {}",
                 entry.key,
                 entry.line
@@ -103,7 +165,7 @@ fn check(config: &Config, path: &Path, text: &str) {
             "sso-session {} twice",
             session.name
         );
-        assert!((1..=line_count).contains(&session.line));
+        assert!((1..=files.config.1).contains(&session.line));
         for issue in &session.errors {
             check_issue(issue, None, None);
         }

@@ -25,7 +25,10 @@ pub(super) fn signing_credentials(source: &Credentials) -> aws_sdk_sts::config::
     aws_sdk_sts::config::Credentials::new(
         source.access_key_id.clone(),
         source.secret_access_key.expose().to_owned(),
-        Some(source.session_token.expose().to_owned()),
+        // Long-term keys (a static root of a chain) have no session token.
+        Some(source.session_token.expose())
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned),
         expiry.or(Some(SystemTime::now())),
         "runas",
     )

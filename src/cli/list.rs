@@ -13,10 +13,13 @@ use serde::Serialize;
 use super::output::{print_stdout, table};
 use crate::cache;
 use crate::cache::detection::{DetectionCache, KnownProvider};
-use crate::config::{self, Config, Profile, ProviderKind};
+use crate::config::{self, Config, Profile, ProfileKind, ProviderKind};
 
 pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<ExitCode> {
-    let config = match config::load(config_path) {
+    let config = match config::load_with_credentials(
+        config_path,
+        config::default_credentials_path().as_deref(),
+    ) {
         Ok(config) => config,
         // No file yet is where every newcomer starts: an empty inventory and how to begin,
         // like an empty file, not a failure.
@@ -51,7 +54,9 @@ pub fn run(config_path: &Path, args: &super::args::ListArgs) -> anyhow::Result<E
                     .or_insert_with(|| KnownProvider::of(web, detections.as_ref(), now))
                     .clone()
             });
-            ProfileRow::new(profile, &config.path, idp.unwrap_or_default())
+            let mut row = ProfileRow::new(profile, &profile.file, idp.unwrap_or_default());
+            (row.chain, row.root_kind) = chain(&config, profile);
+            row
         })
         .collect();
     for issue in &config.issues {
@@ -104,6 +109,10 @@ struct ProfileRow {
     role_name: Option<String>,
     region: Option<String>,
     source_profile: Option<String>,
+    /// For a chained profile: the profiles from this one to the root of its chain, in order.
+    chain: Vec<String>,
+    /// The kind of the chain's root (`static`, `process`, `web_identity`, ...).
+    root_kind: Option<&'static str>,
     flow: Option<&'static str>,
     device_only_reason: Option<String>,
     /// `web_identity_device_authorization_url`, own or inherited.
@@ -150,6 +159,8 @@ impl ProfileRow {
             role_name,
             region: profile.region.clone(),
             source_profile: profile.source_profile.clone(),
+            chain: Vec::new(),
+            root_kind: None,
             flow: match (&profile.web_identity, &profile.sso) {
                 (Some(web), _) if web.device_only.is_some() => Some("device"),
                 (Some(web), _) => Some(web.flow.as_str()),
@@ -191,6 +202,32 @@ impl ProfileRow {
     }
 }
 
+/// The `source_profile` chain of a chained profile, from it to the root, and the root's kind.
+/// A chain that cannot be followed (a missing name, a cycle) stops where it breaks: the
+/// profile's own errors already say why.
+fn chain(config: &Config, profile: &Profile) -> (Vec<String>, Option<&'static str>) {
+    if profile.kind != ProfileKind::Chained {
+        return (Vec::new(), None);
+    }
+    let mut names = vec![profile.name.clone()];
+    let mut current = profile;
+    while let Some(source_name) = current.source_profile.as_deref() {
+        // The AWS CLI's "my own keys" idiom: the root is the profile's own static keys.
+        if source_name == current.name {
+            return (names, Some(ProfileKind::Static.as_str()));
+        }
+        let Some(source) = config.profile(source_name) else {
+            return (names, None);
+        };
+        if names.iter().any(|name| name == source_name) {
+            return (names, None);
+        }
+        names.push(source.name.clone());
+        current = source;
+    }
+    (names, Some(current.kind.as_str()))
+}
+
 /// `arn:aws:iam::123456789012:role/path/name` → (account id, role name). Validation is the
 /// config module's job; this only picks the parts a person scans for.
 fn split_role_arn(arn: &str) -> (Option<String>, Option<String>) {
@@ -220,9 +257,11 @@ fn human_table(config: &Config, rows: &[ProfileRow]) -> String {
             vec![
                 row.name.clone(),
                 // Identity-enhanced credentials come from another role: say so in the listing.
-                match row.identity_enhanced_role_arn {
-                    Some(_) => format!("{}+tip", row.kind),
-                    None => row.kind.to_string(),
+                match (&row.identity_enhanced_role_arn, row.root_kind) {
+                    (Some(_), _) => format!("{}+tip", row.kind),
+                    // What the chain starts from is what the person must have ready.
+                    (None, Some(root)) => format!("{}({root})", row.kind),
+                    (None, None) => row.kind.to_string(),
                 },
                 row.provider.map_or_else(dash, |p| p.as_str().to_string()),
                 row.account_id.clone().unwrap_or_else(dash),

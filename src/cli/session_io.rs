@@ -19,7 +19,8 @@ use crate::session::{Obtained, Session, SessionError, SessionEvent, SessionOptio
 /// The session over the config file at `path` and the user's cache directory.
 pub fn open_session(config_path: &Path) -> anyhow::Result<Session> {
     // The error names the file already (and, when it is missing, how to start).
-    let config = config::load(config_path)?;
+    let config =
+        config::load_with_credentials(config_path, config::default_credentials_path().as_deref())?;
     let dir = cache::dir().context("cannot find the cache directory")?;
     Ok(Session::new(Arc::new(config), Store::new(dir))?)
 }

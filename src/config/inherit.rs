@@ -22,7 +22,8 @@ impl SourceProblem {
         match self {
             SourceProblem::Missing(name) => format!(
                 "source_profile = {name} names a profile that does not exist; \
-                 expected the name of a [profile NAME] section in this file"
+                 expected the name of a [profile NAME] section in the config file or a \
+                 [NAME] section in the credentials file"
             ),
             SourceProblem::Cycle(cycle) => format!(
                 "source_profile forms a cycle: {cycle}; a chain must end at a profile \

@@ -8,8 +8,10 @@
 //! the network, the cache or the config file's contents on disk (reading only).
 
 mod example;
+mod header;
 pub mod identity_center;
 mod inherit;
+pub mod location;
 mod profile;
 pub mod provider;
 mod read;
@@ -22,6 +24,8 @@ mod web_identity;
 use std::path::{Path, PathBuf};
 
 pub use example::{EXAMPLE_PROFILE, getting_started_text};
+use sections::FileKind;
+
 pub use identity_center::{AccessGrants, GrantPermission, IdentityCenter, UnknownPermission};
 pub use provider::{ProviderKind, UnknownProvider};
 pub use types::{
@@ -50,6 +54,73 @@ pub enum ConfigError {
     NoHome,
 }
 
+/// `$AWS_SHARED_CREDENTIALS_FILE` when set and not empty, else `<home>/.aws/credentials`;
+/// `None` when there is no home directory either (then there is simply no credentials file).
+pub fn default_credentials_path() -> Option<PathBuf> {
+    location::current_shared_files().credentials
+}
+
+/// The config file at `config_path` with the credentials file merged in. A missing
+/// credentials file is normal (most people have none); one that cannot be read becomes a
+/// warning on the config, so the config's own profiles stay usable.
+pub fn load_with_credentials(
+    config_path: &Path,
+    credentials_path: Option<&Path>,
+) -> Result<Config, ConfigError> {
+    let (config_text, config_bad_lines) = read_text(config_path)?;
+    let Some(credentials_path) = credentials_path else {
+        return Ok(parse_inner(
+            config_path,
+            &config_text,
+            &config_bad_lines,
+            None,
+        ));
+    };
+    match read_text(credentials_path) {
+        Ok((text, bad_lines)) => Ok(parse_inner(
+            config_path,
+            &config_text,
+            &config_bad_lines,
+            Some((credentials_path, &text, &bad_lines)),
+        )),
+        Err(error) => {
+            let mut config = parse_inner(config_path, &config_text, &config_bad_lines, None);
+            // No credentials file is the normal case.
+            let not_found = matches!(&error, ConfigError::Missing { .. });
+            if !not_found {
+                config.issues.push(ConfigIssue {
+                    file: credentials_path.to_path_buf(),
+                    line: 0,
+                    profile: None,
+                    severity: Severity::Warning,
+                    message: format!(
+                        "{}; the profiles written only there are not available",
+                        error
+                            .to_string()
+                            .replace("AWS config file", "AWS credentials file")
+                    ),
+                });
+            }
+            Ok(config)
+        }
+    }
+}
+
+/// Both texts parsed and merged; what [`load_with_credentials`] does after reading.
+pub fn parse_with_credentials(
+    config_path: &Path,
+    config_text: &str,
+    credentials_path: &Path,
+    credentials_text: &str,
+) -> Config {
+    parse_inner(
+        config_path,
+        config_text,
+        &[],
+        Some((credentials_path, credentials_text, &[])),
+    )
+}
+
 /// `$AWS_CONFIG_FILE` when set and not empty, else `<home>/.aws/config`.
 pub fn default_path() -> Result<PathBuf, ConfigError> {
     choose_path(
@@ -70,9 +141,15 @@ fn choose_path(
     Ok(home.join(".aws").join("config"))
 }
 
-/// Reads and parses the file. Fails only when it cannot be read; bytes that are not UTF-8
-/// are replaced and their lines reported.
+/// Reads and parses the config file alone. Fails only when it cannot be read; bytes that are
+/// not UTF-8 are replaced and their lines reported.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let (text, bad_lines) = read_text(path)?;
+    Ok(parse_inner(path, &text, &bad_lines, None))
+}
+
+/// The file's text, with the (1-based) numbers of the lines that were not UTF-8.
+fn read_text(path: &Path) -> Result<(String, Vec<usize>), ConfigError> {
     if path.is_dir() {
         return Err(ConfigError::IsDirectory {
             path: path.to_path_buf(),
@@ -88,7 +165,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         },
     })?;
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(parse(path, &text)),
+        Ok(text) => Ok((text, Vec::new())),
         Err(not_utf8) => {
             let bytes = not_utf8.into_bytes();
             let bad_lines: Vec<usize> = bytes
@@ -97,28 +174,41 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                 .filter(|(_, line)| std::str::from_utf8(line).is_err())
                 .map(|(index, _)| index + 1)
                 .collect();
-            Ok(parse_inner(
-                path,
-                &String::from_utf8_lossy(&bytes),
-                &bad_lines,
-            ))
+            Ok((String::from_utf8_lossy(&bytes).into_owned(), bad_lines))
         }
     }
 }
 
 /// Never fails: every problem becomes a [`ConfigIssue`] on its profile or on the file.
 pub fn parse(path: &Path, text: &str) -> Config {
-    parse_inner(path, text, &[])
+    parse_inner(path, text, &[], None)
 }
 
-fn parse_inner(path: &Path, text: &str, non_utf8_lines: &[usize]) -> Config {
+/// The credentials file's path, text and non-UTF-8 lines.
+type CredentialsText<'t> = (&'t Path, &'t str, &'t [usize]);
+
+fn parse_inner(
+    path: &Path,
+    text: &str,
+    non_utf8_lines: &[usize],
+    credentials: Option<CredentialsText<'_>>,
+) -> Config {
     let mut scanned = scan::scan(text, non_utf8_lines);
     let entries = read::section_entries(&mut scanned);
-    let grouped = sections::group(path, &scanned, entries);
+    let mut grouped = sections::group(path, FileKind::Config, &scanned, entries);
+    if let Some((credentials_path, credentials_text, bad_lines)) = credentials {
+        let mut scanned = scan::scan(credentials_text, bad_lines);
+        let entries = read::section_entries(&mut scanned);
+        let from_credentials =
+            sections::group(credentials_path, FileKind::Credentials, &scanned, entries);
+        sections::merge_credentials(&mut grouped, from_credentials);
+    }
     let sso_sessions = profile::build_sso_sessions(grouped.sso_sessions);
     let profiles = profile::build_profiles(grouped.profiles, &sso_sessions);
     Config {
         path: path.to_path_buf(),
+        credentials_path: credentials
+            .map(|(credentials_path, _, _)| credentials_path.to_path_buf()),
         profiles,
         sso_sessions,
         issues: grouped.file_issues,

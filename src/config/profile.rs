@@ -68,9 +68,10 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
                     inherited_from: (supplier != index).then(|| raw[supplier].name.as_str()),
                 })
             };
-            let mut sink = IssueSink::new(section.sink.file, Some(section.name.clone()));
+            let mut sink = IssueSink::new(section.file, Some(section.name.clone()));
+            sink.credentials_file = section.sink.credentials_file;
             if let (Some(problem), Some(entry)) = (&graph.problems[index], source_entries[index]) {
-                sink.error(entry.line, problem.message());
+                sink.error_at(entry, problem.message());
             }
             let context = Context {
                 is_default: Some(index) == default_index,
@@ -126,6 +127,8 @@ fn type_profile<'a>(
         ProfileKind::WebIdentity
     } else if has("aws_access_key_id") {
         ProfileKind::Static
+    } else if has("credential_process") {
+        ProfileKind::Process
     } else {
         ProfileKind::Other
     };
@@ -134,7 +137,7 @@ fn type_profile<'a>(
         if let Some(entry) = last(entries, key)
             && let Err(message) = check_role_arn(key, &entry.value)
         {
-            sink.error(entry.line, message);
+            sink.error_at(entry, message);
         }
     }
     let duration = duration(entries, &mut sink);
@@ -160,10 +163,11 @@ fn type_profile<'a>(
     if let Some(entry) = last(entries, "web_identity_token_env") {
         token_env_issues(entry, last(entries, "web_identity_token_file"), &mut sink);
     }
-    if has("aws_access_key_id") && !has("aws_secret_access_key") {
-        let line = last(entries, "aws_access_key_id").map_or(section.line, |e| e.line);
-        sink.error(
-            line,
+    if !has("aws_secret_access_key")
+        && let Some(entry) = last(entries, "aws_access_key_id")
+    {
+        sink.error_at(
+            entry,
             "aws_access_key_id is set without aws_secret_access_key",
         );
     }
@@ -188,6 +192,7 @@ fn type_profile<'a>(
 
     Profile {
         name: section.name.clone(),
+        file: section.file.to_path_buf(),
         line: section.line,
         kind,
         // Moved in by `build_profiles` once no other profile borrows them.

@@ -34,6 +34,7 @@ pub(super) fn section_entries(scan: &mut Scan) -> Vec<Vec<Entry>> {
                         key,
                         value: scanned.value.into_owned(),
                         line: scanned.line,
+                        in_credentials_file: false,
                     }
                 })
                 .collect()
@@ -60,7 +61,9 @@ mod tests {
         for (index, section) in scan.sections.iter().enumerate() {
             text.push_str(&format!("[s{index}]\n"));
             for key in &section.keys {
-                let mut lines = key.value.split('\n');
+                // A sub-property block starts with a newline, which rust-ini does not keep.
+                let value = key.value.strip_prefix('\n').unwrap_or(&key.value);
+                let mut lines = value.split('\n');
                 let first = if key.value.contains('\n') {
                     ""
                 } else {
@@ -120,7 +123,12 @@ mod tests {
         let from_rust_ini = rust_ini_values(&as_plain_ini(&scanned));
         let read: Vec<Vec<(String, String)>> = section_entries(&mut scan(text, &[]))
             .into_iter()
-            .map(|section| section.into_iter().map(|e| (e.key, e.value)).collect())
+            .map(|section| {
+                section
+                    .into_iter()
+                    .map(|e| (e.key, e.value.trim_start_matches('\n').to_string()))
+                    .collect()
+            })
             .collect();
         assert_eq!(
             read, from_rust_ini,

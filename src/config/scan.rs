@@ -7,19 +7,8 @@
 
 use std::borrow::Cow;
 
+use super::header::{Header, IDENTIFIER_CHARACTERS, is_valid_identifier, parse_header};
 use super::types::Severity;
-
-/// The shape of a section header line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Header {
-    /// `[default]` or `[profile default]`.
-    Default,
-    Profile(String),
-    SsoSession(String),
-    Services(String),
-    /// `[NAME]` without the `profile ` prefix: the AWS CLI ignores it in the config file.
-    Bare(String),
-}
 
 #[derive(Debug, Clone)]
 /// Borrowed from the text unless lowercasing or joining nested lines needed a copy.
@@ -52,23 +41,35 @@ pub(super) struct Scan<'t> {
     pub file_problems: Vec<LineProblem>,
 }
 
-/// What the line before decided about the lines that follow.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// The key whose value indented lines continue: the last key of the section, with the
+/// indentation of its line.
+#[derive(Clone, Copy)]
+struct OpenKey {
+    indent: usize,
+    line: usize,
+    /// `key =` with nothing after it: the indented lines are `name = value` sub-properties.
+    nested: bool,
+    /// A continuation that looks like a key of its own was already reported.
+    warned: bool,
+}
+
+/// What the lines before decided about the line that follows.
+#[derive(Clone, Copy)]
 enum Context {
     /// Before the first header: keys here belong to nothing.
-    NoSection,
+    BeforeAnyHeader,
     /// After a broken header, whose issue already says its keys are ignored.
-    BrokenSection,
-    InSection,
-    /// After `key =` with an empty value: indented lines are that key's nested value
-    /// (the AWS CLI's `s3 =\n  max_concurrent_requests = 10`).
-    Nested,
+    AfterBrokenHeader,
+    /// In a section, with the key indented lines would continue, if any.
+    Inside(Option<OpenKey>),
 }
 
 /// `non_utf8_lines` are 1-based line numbers (sorted) whose bytes were lossily decoded.
+/// A byte-order mark at the start is skipped, as the AWS CLI skips it.
 pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Scan::default();
-    let mut context = Context::NoSection;
+    let mut context = Context::BeforeAnyHeader;
 
     for (index, raw_line) in text.split('\n').enumerate() {
         let number = index + 1;
@@ -78,97 +79,173 @@ pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
 
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             if not_utf8 {
-                out.file_problems.push(warning(number, NOT_UTF8_COMMENT));
+                out.file_problems
+                    .push(warning(number, NOT_UTF8_COMMENT.to_string()));
             }
             continue;
         }
 
-        let indented = line.starts_with([' ', '\t']);
-        if indented && context == Context::Nested {
-            if let Some(key) = out.sections.last_mut().and_then(|s| s.keys.last_mut()) {
-                let nested = strip_inline_comment(trimmed);
-                let joined = key.value.to_mut();
-                if !joined.is_empty() {
-                    joined.push('\n');
-                }
-                joined.push_str(nested);
+        // A line indented deeper than the key line before it continues that key's value,
+        // whatever it looks like (the AWS CLI's and SDKs' rule); one indented no deeper is
+        // read on its own, so a file pasted with every line indented alike still reads.
+        let indent = line.len() - line.trim_start().len();
+        if let Context::Inside(Some(open)) = &mut context
+            && indent > open.indent
+        {
+            if let Some(section) = out.sections.last_mut() {
+                continue_value(section, open, trimmed, number);
             }
             continue;
         }
 
         if trimmed.starts_with('[') {
             match parse_header(trimmed) {
-                Ok(header) => {
+                Ok(parsed) => {
+                    let mut problems = Vec::new();
+                    if let Some(trailing) = parsed.trailing {
+                        problems.push(warning(
+                            number,
+                            format!(
+                                "text `{trailing}` after the section header's `]` is ignored \
+                                 (the AWS CLI ignores it too, but the other AWS SDKs reject \
+                                 the whole file); remove it or make it a `# comment`"
+                            ),
+                        ));
+                    }
                     out.sections.push(ScannedSection {
-                        header,
+                        header: parsed.header,
                         line: number,
                         keys: Vec::new(),
-                        problems: Vec::new(),
+                        problems,
                     });
-                    context = Context::InSection;
+                    context = Context::Inside(None);
                 }
                 Err(message) => {
                     out.file_problems.push(error(number, message));
-                    context = Context::BrokenSection;
+                    context = Context::AfterBrokenHeader;
                 }
             }
             continue;
         }
 
-        if context == Context::BrokenSection {
-            continue;
-        }
-        let Some((key, value)) = split_key_value(trimmed) else {
-            let problem = error(
-                number,
-                "line is not `key = value`, a [section] header or a comment; \
-                 it was ignored"
-                    .to_string(),
-            );
-            match (context, out.sections.last_mut()) {
-                (Context::NoSection, _) | (_, None) => out.file_problems.push(problem),
-                (_, Some(section)) => section.problems.push(problem),
-            }
-            if context == Context::Nested {
-                context = Context::InSection;
-            }
-            continue;
-        };
-
         let section = match (context, out.sections.last_mut()) {
-            (Context::NoSection, _) | (_, None) => {
-                out.file_problems.push(error(
-                    number,
-                    format!(
-                        "key {key} is outside any section; \
-                         put it under [profile NAME] or [default]"
+            (Context::AfterBrokenHeader, _) => continue,
+            (Context::Inside(_), Some(section)) => section,
+            (Context::BeforeAnyHeader, _) | (Context::Inside(_), None) => {
+                let message = match split_key_value(trimmed) {
+                    Some(pair) => format!(
+                        "key {} is outside any section; put it under [profile NAME] or [default]",
+                        pair.key
                     ),
-                ));
+                    None => NOT_A_KEY.to_string(),
+                };
+                out.file_problems.push(error(number, message));
                 continue;
             }
-            (_, Some(section)) => section,
+        };
+        let Some(pair) = split_key_value(trimmed) else {
+            section.problems.push(error(number, NOT_A_KEY.to_string()));
+            context = Context::Inside(None);
+            continue;
         };
         if not_utf8 {
             section.problems.push(error(
                 number,
                 format!(
-                    "the value of {key} contains bytes that are not UTF-8; \
-                     they were replaced with U+FFFD, so the value is probably wrong"
+                    "the value of {} contains bytes that are not UTF-8; \
+                     they were replaced with U+FFFD, so the value is probably wrong",
+                    pair.key
                 ),
             ));
         }
-        context = if value.is_empty() {
-            Context::Nested
-        } else {
-            Context::InSection
-        };
+        if let Some(problem) = reading_differences(&pair, number) {
+            section.problems.push(problem);
+        }
+        if !is_valid_identifier(&pair.key) {
+            section.problems.push(warning(
+                number,
+                format!(
+                    "key `{}` is ignored: a key name has only {IDENTIFIER_CHARACTERS} \
+                     (the AWS SDKs ignore it too)",
+                    pair.key
+                ),
+            ));
+            context = Context::Inside(None);
+            continue;
+        }
+        context = Context::Inside(Some(OpenKey {
+            indent,
+            line: number,
+            nested: pair.value.is_empty(),
+            warned: false,
+        }));
         section.keys.push(ScannedKey {
-            key,
-            value: Cow::Borrowed(value),
+            key: pair.key,
+            value: Cow::Borrowed(pair.value),
             line: number,
         });
     }
     out
+}
+
+const NOT_A_KEY: &str =
+    "line is not `key = value`, a [section] header or a comment; it was ignored";
+
+/// Adds an indented line to the open key's value: one more `name = value` sub-property for a
+/// nested key, one more line of text otherwise. Both keep the line as written (comments too),
+/// as the AWS CLI and SDKs do.
+fn continue_value(
+    section: &mut ScannedSection<'_>,
+    open: &mut OpenKey,
+    trimmed: &str,
+    line: usize,
+) {
+    let Some(key) = section.keys.last_mut() else {
+        return;
+    };
+    if open.nested {
+        let before_comment = strip_inline_comment(trimmed);
+        let name = before_comment.split_once('=').map(|(name, _)| name.trim());
+        match name {
+            Some("") => {
+                section.problems.push(error(
+                    line,
+                    format!(
+                        "sub-property of {} has no name before `=`; it was ignored",
+                        key.key
+                    ),
+                ));
+                return;
+            }
+            None => {
+                section.problems.push(error(
+                    line,
+                    format!(
+                        "sub-property of {} is not `name = value`; it was ignored",
+                        key.key
+                    ),
+                ));
+                return;
+            }
+            Some(_) => {}
+        }
+    } else if !open.warned
+        && split_key_value(trimmed).is_some_and(|pair| is_valid_identifier(&pair.key))
+    {
+        open.warned = true;
+        section.problems.push(warning(
+            line,
+            format!(
+                "this line is indented deeper than `{}` on line {}, so it continues that \
+                 key's value (the AWS CLI and SDKs read it so too) instead of being a key of \
+                 its own; indent it like line {} to make it a key",
+                key.key, open.line, open.line
+            ),
+        ));
+    }
+    let value = key.value.to_mut();
+    value.push('\n');
+    value.push_str(trimmed);
 }
 
 const NOT_UTF8_COMMENT: &str = "line contains bytes that are not UTF-8 (replaced with U+FFFD)";
@@ -181,17 +258,28 @@ fn error(line: usize, message: String) -> LineProblem {
     }
 }
 
-fn warning(line: usize, message: &str) -> LineProblem {
+fn warning(line: usize, message: String) -> LineProblem {
     LineProblem {
         line,
         severity: Severity::Warning,
-        message: message.to_string(),
+        message,
     }
+}
+
+/// One `key = value` line, split.
+struct KeyValue<'t> {
+    key: Cow<'t, str>,
+    /// Trimmed and cut at an inline comment, as the AWS SDKs (and runas) read it.
+    value: &'t str,
+    /// Trimmed only, as the AWS CLI (Python's configparser) reads it.
+    as_aws_cli_reads: &'t str,
+    /// Written `key: value`: the AWS CLI accepts it, the other AWS SDKs reject the file.
+    colon: bool,
 }
 
 /// Splits at the first `=` or `:` (the delimiters the AWS CLI's parser accepts); the key is
 /// lowercased and trimmed, the value trimmed and cut at an inline comment.
-fn split_key_value(trimmed: &str) -> Option<(Cow<'_, str>, &str)> {
+fn split_key_value(trimmed: &str) -> Option<KeyValue<'_>> {
     // Both delimiters are ASCII, so a byte search finds the same place as a char search,
     // at a fraction of the cost over 10,000 profiles.
     let at = trimmed
@@ -201,13 +289,50 @@ fn split_key_value(trimmed: &str) -> Option<(Cow<'_, str>, &str)> {
     if key.is_empty() {
         return None;
     }
-    let value = strip_inline_comment(&trimmed[at + 1..]);
+    let raw_value = &trimmed[at + 1..];
     let key = if key.bytes().any(|byte| byte.is_ascii_uppercase()) {
         Cow::Owned(key.to_ascii_lowercase())
     } else {
         Cow::Borrowed(key)
     };
-    Some((key, value))
+    Some(KeyValue {
+        key,
+        value: strip_inline_comment(raw_value),
+        as_aws_cli_reads: raw_value.trim(),
+        colon: trimmed.as_bytes()[at] == b':',
+    })
+}
+
+/// A warning where the AWS CLI reads this line differently from runas and the other AWS
+/// SDKs. `web_identity_*` keys are runas's own, which the AWS CLI never uses, so a different
+/// reading there changes nothing; secret values are never repeated.
+fn reading_differences(pair: &KeyValue<'_>, line: usize) -> Option<LineProblem> {
+    let key = &pair.key;
+    if pair.colon {
+        return Some(warning(
+            line,
+            format!(
+                "`{key}:` uses `:`; runas and the AWS CLI read it as `{key} =`, but the other \
+                 AWS SDKs reject the whole file; write `{key} = ...`"
+            ),
+        ));
+    }
+    if pair.value == pair.as_aws_cli_reads || key.starts_with("web_identity_") {
+        return None;
+    }
+    let message = if super::read::is_secret_key(key) {
+        format!(
+            "the value of {key} has an inline comment: runas and the AWS SDKs cut it, the AWS \
+             CLI keeps it as part of the value; put the comment on a line of its own"
+        )
+    } else {
+        format!(
+            "{key} reads `{}` in runas and the AWS SDKs but `{}` in the AWS CLI, which keeps \
+             inline comments in values; put the comment on a line of its own",
+            pair.value, pair.as_aws_cli_reads
+        )
+    };
+    Some(warning(line, message))
 }
 
 /// A `;` or `#` preceded by whitespace starts a comment (so `okta ; note` is `okta`, while
@@ -231,132 +356,5 @@ fn strip_inline_comment(value: &str) -> &str {
     value.trim()
 }
 
-fn parse_header(trimmed: &str) -> Result<Header, String> {
-    let Some(close) = trimmed.find(']') else {
-        return Err(
-            "section header is missing its closing `]`; the keys below it up to the next \
-             section are ignored"
-                .to_string(),
-        );
-    };
-    let after = trimmed[close + 1..].trim_start();
-    if !(after.is_empty() || after.starts_with('#') || after.starts_with(';')) {
-        return Err(
-            "unexpected text after the section header's `]`; expected only a comment; \
-             the keys below it up to the next section are ignored"
-                .to_string(),
-        );
-    }
-    let inner = trimmed[1..close].trim();
-    let (word, rest) = match inner.split_once(char::is_whitespace) {
-        Some((word, rest)) => (word, rest.trim()),
-        None => (inner, ""),
-    };
-    let named = |kind: &str, make: fn(String) -> Header| {
-        if rest.is_empty() {
-            Err(format!(
-                "section [{kind}] has no name; expected [{kind} NAME]; \
-                 the keys below it up to the next section are ignored"
-            ))
-        } else {
-            Ok(make(rest.to_string()))
-        }
-    };
-    match word {
-        "" => Err("empty section header []; expected [profile NAME] or [default]".to_string()),
-        "default" if rest.is_empty() => Ok(Header::Default),
-        "profile" if rest == "default" => Ok(Header::Default),
-        "profile" => named("profile", Header::Profile),
-        "sso-session" => named("sso-session", Header::SsoSession),
-        "services" => named("services", Header::Services),
-        _ => Ok(Header::Bare(inner.to_string())),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headers_are_classified() {
-        assert_eq!(parse_header("[default]"), Ok(Header::Default));
-        assert_eq!(parse_header("[profile default]"), Ok(Header::Default));
-        assert_eq!(
-            parse_header("[ profile  dev-admin ] ; note"),
-            Ok(Header::Profile("dev-admin".into()))
-        );
-        assert_eq!(
-            parse_header("[sso-session corp]"),
-            Ok(Header::SsoSession("corp".into()))
-        );
-        assert_eq!(
-            parse_header("[services local]"),
-            Ok(Header::Services("local".into()))
-        );
-        assert_eq!(parse_header("[dev]"), Ok(Header::Bare("dev".into())));
-        assert!(parse_header("[profile dev").is_err());
-        assert!(parse_header("[profile]").unwrap_err().contains("no name"));
-        assert!(parse_header("[profile dev] junk").is_err());
-    }
-
-    #[test]
-    fn inline_comments_need_whitespace_before_them() {
-        assert_eq!(strip_inline_comment(" okta            ; optional"), "okta");
-        assert_eq!(strip_inline_comment(" okta # note"), "okta");
-        assert_eq!(
-            strip_inline_comment(" https://h/p#frag"),
-            "https://h/p#frag"
-        );
-        assert_eq!(strip_inline_comment(" a;b"), "a;b");
-        assert_eq!(strip_inline_comment(" ; all comment"), "");
-        assert_eq!(strip_inline_comment(" a\u{3000}; wide space"), "a");
-        assert_eq!(strip_inline_comment(" é;x é #y"), "é;x é");
-    }
-
-    #[test]
-    fn keys_split_at_the_first_delimiter_and_are_lowercased() {
-        let (key, value) = split_key_value("Role_ARN = arn:aws:iam::1:role/x").unwrap();
-        assert_eq!((&*key, value), ("role_arn", "arn:aws:iam::1:role/x"));
-        let (key, value) = split_key_value("region: eu-west-1").unwrap();
-        assert_eq!((&*key, value), ("region", "eu-west-1"));
-        assert!(split_key_value("= value").is_none());
-        assert!(split_key_value("just words").is_none());
-    }
-
-    #[test]
-    fn problems_and_keys_keep_their_line_numbers() {
-        let text = "stray = 1\n[profile a]\n  # indented comment\nnot a pair\nk = v ; c\r\n";
-        let scan = scan(text, &[]);
-        let keys: Vec<_> = scan.sections[0]
-            .keys
-            .iter()
-            .map(|k| (&*k.key, &*k.value))
-            .collect();
-        assert_eq!(keys, [("k", "v")]);
-        assert_eq!(scan.file_problems.len(), 1);
-        assert_eq!(scan.file_problems[0].line, 1);
-        assert_eq!(scan.sections[0].problems[0].line, 4);
-        assert_eq!(scan.sections[0].keys[0].line, 5);
-    }
-
-    #[test]
-    fn nested_values_belong_to_the_key_with_the_empty_value() {
-        let text = "[profile a]\ns3 =\n  max_concurrent_requests = 10\n\n  multipart = 1\n  region = x\nregion = y\n";
-        let scan = scan(text, &[]);
-        let keys = &scan.sections[0].keys;
-        assert_eq!(keys.len(), 2, "{keys:?}");
-        assert_eq!(
-            keys[0].value,
-            "max_concurrent_requests = 10\nmultipart = 1\nregion = x"
-        );
-        assert_eq!((&*keys[1].key, &*keys[1].value), ("region", "y"));
-        assert!(scan.sections[0].problems.is_empty());
-    }
-
-    #[test]
-    fn indented_keys_after_a_value_are_keys_of_their_own() {
-        let scan = scan("[profile a]\n  region = x\n  output = json\n", &[]);
-        let keys: Vec<_> = scan.sections[0].keys.iter().map(|k| &*k.key).collect();
-        assert_eq!(keys, ["region", "output"]);
-    }
-}
+mod tests;

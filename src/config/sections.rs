@@ -1,17 +1,33 @@
-//! Groups the scanned sections by what they are: profiles (`[default]` and `[profile NAME]`,
-//! merged when repeated, later keys winning), sso-sessions (likewise), `[services NAME]`
-//! (recorded and ignored) and bare `[NAME]` sections (ignored like the AWS CLI does, with a
-//! warning). Reports duplicate keys and repeated sections. It does not interpret keys.
+//! Groups the scanned sections by what they are, as the AWS CLI and SDKs read each file: in
+//! the config file `[profile NAME]` and `[default]` are profiles (`[profile default]` wins over
+//! `[default]`), `[sso-session NAME]` sessions, `[services NAME]` and the AWS CLI's own
+//! `[plugins]` / `[preview]` are recorded and ignored; in the credentials file `[NAME]` is a
+//! profile and a prefixed section is ignored. Repeated sections are merged (later keys win),
+//! names the SDKs reject are ignored with a warning, and the credentials file's profiles are
+//! merged into the config's (its keys win). It does not interpret keys.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::scan::{Header, LineProblem, Scan};
+use super::header::{Header, IDENTIFIER_CHARACTERS, is_valid_identifier};
+use super::scan::{LineProblem, Scan};
 use super::types::{ConfigIssue, Entry, IssueSink, Severity};
+
+/// Which of the two shared files a text came from: they name profiles differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FileKind {
+    Config,
+    Credentials,
+}
+
+/// Sections the AWS CLI itself reads from the config file that are not profiles.
+const AWS_CLI_SECTIONS: [&str; 2] = ["plugins", "preview"];
 
 /// A profile or sso-session section, merged over its repetitions.
 pub(super) struct RawSection<'a> {
     pub name: String,
+    /// The file of its first section header, and the line there.
+    pub file: &'a Path,
     pub line: usize,
     pub entries: Vec<Entry>,
     pub sink: IssueSink<'a>,
@@ -23,7 +39,75 @@ pub(super) struct Grouped<'a> {
     pub file_issues: Vec<ConfigIssue>,
 }
 
-pub(super) fn group<'a>(file: &'a Path, scan: &Scan<'_>, entries: Vec<Vec<Entry>>) -> Grouped<'a> {
+/// What one section header makes of its section in a file of `kind`.
+enum Role {
+    Profile(String),
+    SsoSession(String),
+    /// Read by the AWS CLI for something else, or ignored by it; nothing for runas.
+    Ignored,
+    /// Ignored, with this warning.
+    IgnoredWithWarning(String),
+}
+
+fn role(header: &Header, kind: FileKind) -> Role {
+    let name = header.name.as_str();
+    let invalid_name = |what: &str| {
+        Role::IgnoredWithWarning(format!(
+            "{what} name `{name}` is not valid (only {IDENTIFIER_CHARACTERS}); the section is \
+             ignored, as the AWS SDKs ignore it"
+        ))
+    };
+    match (kind, header.prefix.as_deref()) {
+        (FileKind::Config, Some("profile")) if is_valid_identifier(name) => {
+            Role::Profile(name.to_string())
+        }
+        (FileKind::Config, Some("profile")) => invalid_name("profile"),
+        (FileKind::Config, Some("sso-session")) if is_valid_identifier(name) => {
+            Role::SsoSession(name.to_string())
+        }
+        (FileKind::Config, Some("sso-session")) => invalid_name("sso-session"),
+        (FileKind::Config, Some("services")) => Role::Ignored,
+        (FileKind::Config, Some(prefix)) => Role::IgnoredWithWarning(format!(
+            "section [{prefix} {name}] is not one the AWS CLI knows ([profile NAME], \
+             [sso-session NAME], [services NAME]); it is ignored"
+        )),
+        (FileKind::Config, None) if name == "default" => Role::Profile(name.to_string()),
+        (FileKind::Config, None) if ["profile", "sso-session", "services"].contains(&name) => {
+            Role::IgnoredWithWarning(format!(
+                "section [{name}] has no name; expected [{name} NAME]; the keys below it up to \
+                 the next section are ignored"
+            ))
+        }
+        (FileKind::Config, None) if AWS_CLI_SECTIONS.contains(&name) => Role::Ignored,
+        (FileKind::Config, None) if is_valid_identifier(name) => Role::IgnoredWithWarning(format!(
+            "section [{name}] is not a profile in the AWS config file and is ignored (the \
+                 AWS CLI ignores it too); write [profile {name}]"
+        )),
+        (FileKind::Config, None) => Role::IgnoredWithWarning(format!(
+            "section [{name}] is not a profile in the AWS config file and is ignored (the AWS \
+             CLI ignores it too)"
+        )),
+        (FileKind::Credentials, None) if is_valid_identifier(name) => {
+            Role::Profile(name.to_string())
+        }
+        (FileKind::Credentials, None) => invalid_name("profile"),
+        (FileKind::Credentials, Some("profile")) => Role::IgnoredWithWarning(format!(
+            "the credentials file names a profile [{name}], without `profile `; this section \
+             is ignored, as the AWS CLI ignores it"
+        )),
+        (FileKind::Credentials, Some(prefix)) => Role::IgnoredWithWarning(format!(
+            "section [{prefix} {name}] belongs in the AWS config file; the credentials file \
+             holds only [NAME] profiles, so it is ignored"
+        )),
+    }
+}
+
+pub(super) fn group<'a>(
+    file: &'a Path,
+    kind: FileKind,
+    scan: &Scan<'_>,
+    entries: Vec<Vec<Entry>>,
+) -> Grouped<'a> {
     let mut grouped = Grouped {
         profiles: Vec::new(),
         sso_sessions: Vec::new(),
@@ -35,41 +119,50 @@ pub(super) fn group<'a>(file: &'a Path, scan: &Scan<'_>, entries: Vec<Vec<Entry>
     }
     let mut profile_index: HashMap<String, usize> = HashMap::new();
     let mut session_index: HashMap<String, usize> = HashMap::new();
+    // The AWS CLI and SDKs read `[profile default]` and ignore `[default]` beside it in the
+    // config file (the credentials file has only `[default]`).
+    let prefixed_default = scan
+        .sections
+        .iter()
+        .find(|section| {
+            kind == FileKind::Config
+                && section.header.prefix.as_deref() == Some("profile")
+                && section.header.name == "default"
+        })
+        .map(|section| section.line);
 
     for (section, section_entries) in scan.sections.iter().zip(entries) {
-        let (target, index, label, name) = match &section.header {
-            Header::Default => (
-                &mut grouped.profiles,
-                &mut profile_index,
-                "profile",
-                "default".to_string(),
-            ),
-            Header::Profile(name) => (
-                &mut grouped.profiles,
-                &mut profile_index,
-                "profile",
-                name.clone(),
-            ),
-            Header::SsoSession(name) => (
+        let (target, index, label, name) = match role(&section.header, kind) {
+            Role::Profile(name) => {
+                if let Some(winner) = prefixed_default
+                    && section.header.prefix.is_none()
+                    && name == "default"
+                {
+                    file_sink.warn(
+                        section.line,
+                        format!(
+                            "[default] is ignored because [profile default] (line {winner}) \
+                             is in the same file; the AWS CLI and SDKs read only that one"
+                        ),
+                    );
+                    continue;
+                }
+                (&mut grouped.profiles, &mut profile_index, "profile", name)
+            }
+            Role::SsoSession(name) => (
                 &mut grouped.sso_sessions,
                 &mut session_index,
                 "sso-session",
-                name.clone(),
+                name,
             ),
-            Header::Services(_) => {
+            Role::Ignored => {
                 for problem in &section.problems {
                     route(&mut file_sink, problem, None);
                 }
                 continue;
             }
-            Header::Bare(name) => {
-                file_sink.warn(
-                    section.line,
-                    format!(
-                        "section [{name}] is not a profile in the AWS config file and is \
-                         ignored (the AWS CLI ignores it too); write [profile {name}]"
-                    ),
-                );
+            Role::IgnoredWithWarning(message) => {
+                file_sink.warn(section.line, message);
                 continue;
             }
         };
@@ -89,14 +182,11 @@ pub(super) fn group<'a>(file: &'a Path, scan: &Scan<'_>, entries: Vec<Vec<Entry>
             }
             None => {
                 index.insert(name.clone(), target.len());
-                let sink_name = if label == "profile" {
-                    Some(name.clone())
-                } else {
-                    None
-                };
+                let sink_name = (label == "profile").then(|| name.clone());
                 target.push(RawSection {
                     sink: IssueSink::new(file, sink_name),
                     name,
+                    file,
                     line: section.line,
                     entries: Vec::new(),
                 });
@@ -119,6 +209,38 @@ pub(super) fn group<'a>(file: &'a Path, scan: &Scan<'_>, entries: Vec<Vec<Entry>
     grouped.file_issues.extend(file_sink.warnings);
     grouped.file_issues.sort_by_key(|issue| issue.line);
     grouped
+}
+
+/// The credentials file's profiles merged into the config's, as the AWS SDKs merge them: a
+/// profile in both gets the keys of both, the credentials file's winning where both have one
+/// (its entries come last, and the last entry of a key wins); a profile only there is added
+/// after the config's. Its file-level issues join the config's.
+pub(super) fn merge_credentials<'a>(config: &mut Grouped<'a>, credentials: Grouped<'a>) {
+    let index: HashMap<String, usize> = config
+        .profiles
+        .iter()
+        .enumerate()
+        .map(|(position, raw)| (raw.name.clone(), position))
+        .collect();
+    for mut raw in credentials.profiles {
+        for entry in &mut raw.entries {
+            entry.in_credentials_file = true;
+        }
+        match index.get(&raw.name) {
+            Some(&position) => {
+                let target = &mut config.profiles[position];
+                target.entries.append(&mut raw.entries);
+                target.sink.errors.append(&mut raw.sink.errors);
+                target.sink.warnings.append(&mut raw.sink.warnings);
+                target.sink.credentials_file = Some(raw.file);
+            }
+            None => {
+                raw.sink.credentials_file = Some(raw.file);
+                config.profiles.push(raw);
+            }
+        }
+    }
+    config.file_issues.extend(credentials.file_issues);
 }
 
 fn route(sink: &mut IssueSink<'_>, problem: &LineProblem, prefix: Option<&str>) {

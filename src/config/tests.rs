@@ -71,7 +71,7 @@ fn kinds_follow_the_fixed_order() {
     assert_eq!(kind("static"), ProfileKind::Static);
     assert_eq!(kind("web"), ProfileKind::WebIdentity);
     assert_eq!(kind("other"), ProfileKind::Other);
-    assert_eq!(kind("proc"), ProfileKind::Other);
+    assert_eq!(kind("proc"), ProfileKind::Process);
     let sso = config.profile("sso").unwrap().sso.clone().unwrap();
     assert_eq!(
         sso.start_url.as_deref(),
@@ -227,10 +227,17 @@ fn duplicates_warn_and_the_last_one_wins() {
              later ones win",
         ]
     );
-    let default = config.profile("default").unwrap();
-    assert_eq!(default.get("output").unwrap().value, "text");
-    assert_eq!(default.warnings.len(), 1);
+    let default = config.profile("default").unwrap(); // [profile default], not [default]
     assert_eq!(config.profiles.len(), 2);
+    let output = default.get("output").unwrap();
+    assert!(output.value == "text" && default.get("region").is_none() && default.line == 8);
+    assert_eq!(
+        messages(&config.issues),
+        [
+            "/cfg:4: [default] is ignored because [profile default] (line 8) is in the same file; \
+          the AWS CLI and SDKs read only that one"
+        ]
+    );
 }
 
 #[test]
@@ -331,7 +338,11 @@ fn windows_paths_and_nested_sections_are_kept() {
         win.credential_process.as_deref(),
         Some("C:\\tools\\x.exe --profile win")
     );
-    assert_eq!(win.get("s3").unwrap().value, "max_concurrent_requests = 10");
+    // With the newline before it, as the AWS CLI and SDKs keep a sub-property block.
+    assert_eq!(
+        win.get("s3").unwrap().value,
+        "\nmax_concurrent_requests = 10"
+    );
     assert_eq!(win.region.as_deref(), Some("eu-west-1"));
     assert!(win.errors.is_empty() && config.issues.is_empty());
 }

@@ -15,6 +15,9 @@ use super::web_identity::WebIdentity;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub path: PathBuf,
+    /// The credentials file read with it, when one was (`$AWS_SHARED_CREDENTIALS_FILE`, else
+    /// `~/.aws/credentials`); its profiles are merged into `profiles`.
+    pub credentials_path: Option<PathBuf>,
     /// In the order of their first section header in the file.
     pub profiles: Vec<Profile>,
     pub sso_sessions: Vec<SsoSession>,
@@ -48,7 +51,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigIssue {
     pub file: PathBuf,
-    /// 1-based.
+    /// 1-based; 0 when the issue is about the whole file.
     pub line: usize,
     pub profile: Option<String>,
     pub severity: Severity,
@@ -57,7 +60,11 @@ pub struct ConfigIssue {
 
 impl fmt::Display for ConfigIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: ", self.file.display(), self.line)?;
+        // Line 0 is about the file as a whole (e.g. it cannot be read).
+        match self.line {
+            0 => write!(f, "{}: ", self.file.display())?,
+            line => write!(f, "{}:{line}: ", self.file.display())?,
+        }
         if let Some(profile) = &self.profile {
             write!(f, "profile {profile}: ")?;
         }
@@ -77,9 +84,11 @@ pub enum ProfileKind {
     Chained,
     /// AWS IAM Identity Center; runas shows it but the AWS CLI owns its login.
     Sso,
-    /// Long-term keys written in the file.
+    /// Long-term keys written in the config or credentials file.
     Static,
-    /// Anything else, e.g. only `region`, or a `credential_process`.
+    /// `credential_process`: a command that prints credentials, run as the AWS CLI runs it.
+    Process,
+    /// Anything else, e.g. only `region`.
     Other,
 }
 
@@ -91,6 +100,7 @@ impl ProfileKind {
             ProfileKind::Chained => "chained",
             ProfileKind::Sso => "sso",
             ProfileKind::Static => "static",
+            ProfileKind::Process => "process",
             ProfileKind::Other => "other",
         }
     }
@@ -111,6 +121,8 @@ pub struct Entry {
     pub line: usize,
     /// Client secrets and AWS secret keys: shown masked, never logged.
     pub secret: bool,
+    /// Read from the credentials file, whose line numbers `line` then counts.
+    pub in_credentials_file: bool,
 }
 
 impl Entry {
@@ -128,6 +140,7 @@ impl fmt::Debug for Entry {
             .field("value", &self.shown_value())
             .field("line", &self.line)
             .field("secret", &self.secret)
+            .field("in_credentials_file", &self.in_credentials_file)
             .finish()
     }
 }
@@ -136,7 +149,10 @@ impl fmt::Debug for Entry {
 #[derive(Debug, Clone)]
 pub struct Profile {
     pub name: String,
-    /// Line of its (first) section header.
+    /// The file of its (first) section header: the config file, or the credentials file for
+    /// a profile written only there.
+    pub file: PathBuf,
+    /// Line of its (first) section header in `file`.
     pub line: usize,
     pub kind: ProfileKind,
     /// Every key of the section as written, unknown keys and duplicates too, in file order.
@@ -208,6 +224,8 @@ pub struct SsoSession {
 /// Collects the issues of one section, filling in the file and the profile name.
 pub(super) struct IssueSink<'a> {
     pub file: &'a Path,
+    /// Where entries marked `in_credentials_file` come from, for issues about them.
+    pub credentials_file: Option<&'a Path>,
     pub profile: Option<String>,
     pub errors: Vec<ConfigIssue>,
     pub warnings: Vec<ConfigIssue>,
@@ -217,6 +235,7 @@ impl<'a> IssueSink<'a> {
     pub fn new(file: &'a Path, profile: Option<String>) -> Self {
         IssueSink {
             file,
+            credentials_file: None,
             profile,
             errors: Vec::new(),
             warnings: Vec::new(),
@@ -241,5 +260,17 @@ impl<'a> IssueSink<'a> {
     pub fn warn(&mut self, line: usize, message: impl Into<String>) {
         let issue = self.issue(line, Severity::Warning, message.into());
         self.warnings.push(issue);
+    }
+
+    /// An error about `entry`, pointing at its own file and line (the credentials file's
+    /// for a key written there).
+    pub fn error_at(&mut self, entry: &Entry, message: impl Into<String>) {
+        let mut issue = self.issue(entry.line, Severity::Error, message.into());
+        if entry.in_credentials_file
+            && let Some(file) = self.credentials_file
+        {
+            issue.file = file.to_path_buf();
+        }
+        self.errors.push(issue);
     }
 }

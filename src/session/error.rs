@@ -18,6 +18,12 @@ pub enum SessionError {
     InvalidProfile { name: String, issues: Vec<String> },
     #[error("profile {name}: {reason}")]
     Unsupported { name: String, reason: String },
+    #[error("profile {name}: {source}")]
+    CredentialProcess {
+        name: String,
+        #[source]
+        source: super::process::ProcessError,
+    },
     #[error("profile {name}: a login is needed; run `runas login {name}`")]
     LoginRequired { name: String },
     #[error(

@@ -4,15 +4,18 @@
 //! call it and learn what it is doing through [`SessionEvent`]s, so neither knows how a login
 //! works. It never prints.
 
+mod command_line;
 mod error;
 mod grants;
 mod identity;
 mod identity_center;
 mod idp_access;
 pub mod naming;
+mod process;
 mod provider_store;
 mod renewal;
 mod roles;
+mod roots;
 pub mod sso;
 mod vocabulary;
 mod workload;
@@ -45,6 +48,9 @@ pub struct Session {
     opener: Arc<dyn BrowserOpener>,
     env: EnvLookup,
     clock: fn() -> DateTime<Utc>,
+    /// Where a `credential_process` root's stderr goes: the terminal for the CLI, captured
+    /// (and quoted in its error) where a full-screen TUI owns the terminal.
+    process_stderr: process::Stderr,
 }
 
 impl Session {
@@ -64,7 +70,16 @@ impl Session {
             opener: Arc::new(SystemBrowser),
             env: Arc::new(|name| std::env::var(name).ok()),
             clock: Utc::now,
+            process_stderr: process::Stderr::Terminal,
         })
+    }
+
+    /// Captures the stderr of the `credential_process` commands a chain runs instead of
+    /// letting them write on the terminal (which a full-screen TUI draws on); a failed
+    /// command's last lines are then quoted in its error.
+    pub fn with_captured_process_stderr(mut self) -> Self {
+        self.process_stderr = process::Stderr::Captured;
+        self
     }
 
     pub fn with_opener(mut self, opener: Arc<dyn BrowserOpener>) -> Self {
@@ -117,6 +132,8 @@ impl Session {
                 origin: Origin::Cache,
             });
         }
+        // Before the lock: a runas started by this profile's own chain would wait for it forever.
+        self.refuse_loop(name)?;
         // One exchange per profile at a time, across processes: whoever waited here finds the
         // winner's credentials in the cache instead of repeating the exchange.
         let _lock = self
@@ -205,14 +222,16 @@ impl Session {
                 }
             }
             ProfileKind::Chained => {
-                let source_name = profile.source_profile.as_deref().unwrap_or_default();
-                let source = Box::pin(self.credentials(source_name, options, events)).await?;
-                self.assume_from_source(profile, &source.entry, events)
-                    .await
+                let source = self.source_credentials(profile, options, events).await?;
+                self.assume_from_source(profile, &source, events).await
             }
             ProfileKind::Sso => self.sso_credentials(profile, options, events).await,
             ProfileKind::Static => Err(unsupported(
                 "static keys are used as they are; runas has nothing to log in to",
+            )),
+            ProfileKind::Process => Err(unsupported(
+                "its credential_process gives its credentials; the AWS CLI runs it directly, \
+                 and runas runs it only as the source_profile of a role",
             )),
             ProfileKind::Other => Err(unsupported(
                 "has neither web_identity_* keys with role_arn, a web_identity_token_file or web_identity_token_env, nor a source_profile",

@@ -27,9 +27,9 @@ mod filter_tests;
 #[cfg(test)]
 mod grant_tests;
 #[cfg(test)]
-mod overlay_tests;
-#[cfg(test)]
 mod login_note_tests;
+#[cfg(test)]
+mod overlay_tests;
 #[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]

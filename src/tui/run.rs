@@ -65,10 +65,10 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
     let (config, notes) = load_config(path.clone());
     let config = Arc::new(config);
     let cache_dir = cache::dir()?;
-    let session = Arc::new(Session::new(
-        Arc::clone(&config),
-        Store::new(cache_dir.clone()),
-    )?);
+    let session = Arc::new(
+        Session::new(Arc::clone(&config), Store::new(cache_dir.clone()))?
+            .with_captured_process_stderr(),
+    );
     // Only a convenience: without it, URLs that need a probe show `?` until a login.
     let detections = DetectionCache::load(&cache_dir).ok();
     let mut app = App::new(
@@ -195,7 +195,7 @@ async fn run_shell(
 /// The config, or an empty one with a note when it cannot be read: the TUI then shows how to
 /// add a profile instead of failing. A missing file needs no note; the hint says it all.
 fn load_config(path: PathBuf) -> (Config, Vec<String>) {
-    match config::load(&path) {
+    match config::load_with_credentials(&path, config::default_credentials_path().as_deref()) {
         Ok(config) => {
             let notes = config.issues.iter().map(ToString::to_string).collect();
             (config, notes)

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod iam;
+
 use super::raw_http;
 
 const READY_DEADLINE: Duration = Duration::from_secs(30);
