@@ -104,7 +104,7 @@ fn handoff(config: &std::path::Path, profile: &str) -> anyhow::Result<Handoff> {
 }
 
 /// A child's exit code as ours; codes outside 0..=255 (Windows) become 1.
-fn exit_code(code: i32) -> ExitCode {
+pub(super) fn exit_code(code: i32) -> ExitCode {
     u8::try_from(code).map_or(ExitCode::FAILURE, ExitCode::from)
 }
 
