@@ -10,6 +10,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod cli;
+pub mod endpoint;
 pub mod fault_server;
 pub mod identity_center;
 pub mod login;
