@@ -149,13 +149,15 @@ fn the_aws_cli_in_a_server_shell_keeps_working_across_rotations() {
     let (peers, mut home) = short_lived(PeerOptions::default());
     home.set("SHELL", "/bin/sh");
     let log = home.path().join("cli.log");
-    // The shell reads its commands from stdin: a person typing the same loop.
+    // The shell reads its commands from stdin: a person typing the same loop. (AWS CLI 2.9
+    // predates AWS_ENDPOINT_URL_STS, hence --endpoint-url.)
     let commands = format!(
         "end=$(( $(date +%s) + 120 ))\n\
          while [ $(date +%s) -lt $end ]; do\n\
            key=$({AWS_CLI} configure export-credentials --format process | tr -d ' \\n' | \
                  sed 's/.*\"AccessKeyId\":\"\\([^\"]*\\)\".*/\\1/') || exit 11\n\
-           {AWS_CLI} sts get-caller-identity --output text > /dev/null || exit 12\n\
+           {AWS_CLI} sts get-caller-identity --endpoint-url \"$AWS_ENDPOINT_URL_STS\" \
+             --output text > /dev/null || exit 12\n\
            echo \"$key\" >> '{log}'\n\
            [ $(sort -u '{log}' | wc -l) -ge {KEYS_WANTED} ] && exit 0\n\
          done\n\
