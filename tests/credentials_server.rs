@@ -111,7 +111,11 @@ print(json.dumps({{"env": env, "calls": calls, "failures": failures,
     assert_eq!(env["AWS_REGION"], "us-east-1");
     assert_eq!(env["AWS_DEFAULT_REGION"], "us-east-1");
     assert_eq!(env["RUNAS_PROFILE"], "web");
-    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ] {
         assert!(env[name].is_null(), "{name} reached the child: {env}");
     }
     assert_eq!(report["failures"], serde_json::json!([]), "{report}");
@@ -217,7 +221,11 @@ fn serve_refuses_every_abuse_and_still_answers_its_caller() {
     let cases = [
         ("no token", no_token, 401),
         ("a wrong token", serving.sdk_request(&"0".repeat(64)), 403),
-        ("another endpoint's token", serving.sdk_request(&other.token), 403),
+        (
+            "another endpoint's token",
+            serving.sdk_request(&other.token),
+            403,
+        ),
         (
             "a foreign Host",
             sdk.replace(&format!("Host: 127.0.0.1:{port}"), "Host: rebind.example"),
@@ -234,13 +242,20 @@ fn serve_refuses_every_abuse_and_still_answers_its_caller() {
             403,
         ),
         ("POST", sdk.replacen("GET", "POST", 1), 405),
-        ("another path", sdk.replacen("/runas/credentials", "/", 1), 404),
+        (
+            "another path",
+            sdk.replacen("/runas/credentials", "/", 1),
+            404,
+        ),
         ("an oversized request", oversized, 431),
     ];
     for (what, request, expected) in cases {
         let (status, body) = with(request);
         assert_eq!(status, expected, "{what}: {body}");
-        assert!(!body.contains("AccessKeyId"), "{what} got credentials: {body}");
+        assert!(
+            !body.contains("AccessKeyId"),
+            "{what} got credentials: {body}"
+        );
     }
 
     // 200 connections that send nothing, then the real caller with an SDK's patience.
@@ -259,14 +274,35 @@ fn serve_refuses_every_abuse_and_still_answers_its_caller() {
     drop(idle);
 
     let output = serving.stop();
-    assert!(output.status.success(), "serve exits 0 on SIGTERM: {output:?}");
+    assert!(
+        output.status.success(),
+        "serve exits 0 on SIGTERM: {output:?}"
+    );
     other.stop();
-    assert!(output.stderr.contains(" 200 credentials expire "), "{}", output.stderr);
-    assert!(output.stderr.contains(" 403 wrong authorization token"), "{}", output.stderr);
-    assert!(output.stderr.contains(" 401 no authorization token"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains(" 200 credentials expire "),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains(" 403 wrong authorization token"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains(" 401 no authorization token"),
+        "{}",
+        output.stderr
+    );
     // Whatever RUST_LOG says (scripts/test.sh runs with trace), no secret reaches stderr.
-    assert!(!output.stderr.contains(&serving.token), "the token was logged");
-    assert!(!output.stderr.contains(&secret), "the secret key was logged");
+    assert!(
+        !output.stderr.contains(&serving.token),
+        "the token was logged"
+    );
+    assert!(
+        !output.stderr.contains(&secret),
+        "the secret key was logged"
+    );
     assert!(!output.stderr.contains(&other.token), "a token was logged");
 }
 
@@ -310,7 +346,10 @@ fn a_renewal_that_needs_a_login_serves_old_credentials_then_503_until_the_browse
         waiting.exists()
     });
     let (status, during) = serving.credentials();
-    assert_eq!(status, 200, "old credentials while a login is pending: {during}");
+    assert_eq!(
+        status, 200,
+        "old credentials while a login is pending: {during}"
+    );
     assert_eq!(during["AccessKeyId"], first_key.as_str());
 
     let mut expired = serde_json::Value::Null;
@@ -337,7 +376,13 @@ fn a_renewal_that_needs_a_login_serves_old_credentials_then_503_until_the_browse
     assert_ne!(renewed["AccessKeyId"], first_key.as_str(), "{renewed}");
     let output = serving.stop();
     assert!(output.status.success(), "{output:?}");
-    assert!(output.stderr.contains(" 503 runas: profile web needs a login"), "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains(" 503 runas: profile web needs a login"),
+        "{}",
+        output.stderr
+    );
 }
 
 #[test]
@@ -348,5 +393,10 @@ fn exec_server_passes_the_exit_status_through() {
 }
 
 fn port_of(url: &str) -> u16 {
-    url.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap()
+    url.rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap()
 }

@@ -118,8 +118,15 @@ mod tests {
     #[test]
     fn responses_carry_length_and_close() {
         let text = String::from_utf8(http_response(503, "{}")).unwrap();
-        assert!(text.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{text}");
+        assert!(
+            text.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+            "{text}"
+        );
         assert!(text.contains("Content-Length: 2\r\n") && text.ends_with("\r\n\r\n{}"));
-        assert!(String::from_utf8(http_response(405, "")).unwrap().contains("Allow: GET"));
+        assert!(
+            String::from_utf8(http_response(405, ""))
+                .unwrap()
+                .contains("Allow: GET")
+        );
     }
 }

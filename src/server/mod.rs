@@ -244,7 +244,9 @@ async fn answer_connection(mut stream: TcpStream, shared: &Shared) {
         Err(refusal) => refused(refusal),
     };
     let written = tokio::time::timeout(request::HEAD_DEADLINE, async {
-        stream.write_all(&answer::http_response(status, &body)).await?;
+        stream
+            .write_all(&answer::http_response(status, &body))
+            .await?;
         stream.shutdown().await
     })
     .await;
@@ -308,7 +310,11 @@ async fn credentials_answer(shared: &Shared) -> (u16, String, Answered) {
                 expiration: None,
                 reason: Some(message.clone()),
             };
-            (503, answer::error_body("CredentialsUnavailable", &message), answered)
+            (
+                503,
+                answer::error_body("CredentialsUnavailable", &message),
+                answered,
+            )
         }
     }
 }

@@ -249,13 +249,19 @@ mod tests {
     #[test]
     fn each_departure_is_refused_with_its_own_reason() {
         let cases = [
-            (head("Origin: https://evil.example\r\n"), Refusal::BrowserOrigin),
+            (
+                head("Origin: https://evil.example\r\n"),
+                Refusal::BrowserOrigin,
+            ),
             (head("Host: 127.0.0.1:4242\r\n"), Refusal::ForeignHost),
             (
                 head("").replace("127.0.0.1:4242", "localhost:4242"),
                 Refusal::ForeignHost,
             ),
-            (head("").replacen("GET", "POST", 1), Refusal::MethodNotAllowed),
+            (
+                head("").replacen("GET", "POST", 1),
+                Refusal::MethodNotAllowed,
+            ),
             (
                 head("").replace("/runas/credentials", "/runas/credentials?x"),
                 Refusal::NotFound,

@@ -22,6 +22,8 @@ pub mod view;
 #[cfg(test)]
 mod grant_tests;
 #[cfg(test)]
+mod server_key_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod sso_tests;

@@ -109,8 +109,7 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
                 }
                 Effect::ServerShell(handoff) => {
                     drop(input);
-                    let result =
-                        run_server_shell(&mut guard, runner.session(), handoff).await;
+                    let result = run_server_shell(&mut guard, runner.session(), handoff).await;
                     input = EventStream::new();
                     fit_to_terminal(&mut app, &mut guard)?;
                     let _ = messages.send(result?);
@@ -195,16 +194,16 @@ async fn run_server_shell(
             identity_enhanced: false,
         },
     };
-    let endpoint = match crate::server::Endpoint::bind(session, &profile, entry, prompts, None).await
-    {
-        Ok(endpoint) => endpoint,
-        Err(error) => {
-            return Ok(Msg::ShellExited {
-                profile,
-                result: Err(error.to_string()),
-            });
-        }
-    };
+    let endpoint =
+        match crate::server::Endpoint::bind(session, &profile, entry, prompts, None).await {
+            Ok(endpoint) => endpoint,
+            Err(error) => {
+                return Ok(Msg::ShellExited {
+                    profile,
+                    result: Err(error.to_string()),
+                });
+            }
+        };
     let environment = endpoint.child_environment(handoff.region.as_deref());
     let serving = tokio::spawn(endpoint.serve());
     guard.suspend()?;

@@ -93,8 +93,12 @@ impl Serving {
 
     /// `(status, body as JSON)` for the SDK's request with this endpoint's token.
     pub fn credentials(&self) -> (u16, Value) {
-        let (status, body) = ask(self.port, &self.sdk_request(&self.token), Duration::from_secs(5))
-            .expect("the endpoint answers");
+        let (status, body) = ask(
+            self.port,
+            &self.sdk_request(&self.token),
+            Duration::from_secs(5),
+        )
+        .expect("the endpoint answers");
         let json = serde_json::from_str(&body)
             .unwrap_or_else(|error| panic!("the endpoint's answer is not JSON ({error}): {body}"));
         (status, json)
