@@ -34,7 +34,11 @@ pub fn serve(config: &std::path::Path, args: &ServeArgs) -> anyhow::Result<ExitC
         let mut stop = StopSignals::install()?;
         let (prompts, _printer) = prompt_printer();
         let (log, mut answered) = unbounded_channel::<Answered>();
-        let endpoint = start(&session, &args.profile, prompts, Some(log)).await?;
+        // Ctrl-C must also end a login that is still waiting for the person.
+        let endpoint = tokio::select! {
+            endpoint = start(&session, &args.profile, prompts, Some(log)) => endpoint?,
+            () = stop.wait() => return anyhow::Ok(()),
+        };
         let environment = endpoint.child_environment(region.as_deref());
         print_stdout(&export::render_environment(&environment, format))
             .context("cannot write to stdout")?;

@@ -336,3 +336,33 @@ pub fn unavailable_message(profile: &str, problem: Option<Problem>) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_503_message_says_what_the_person_must_do() {
+        let pending = unavailable_message("dev", Some(Problem::LoginPending));
+        assert!(
+            pending.starts_with("runas: profile dev needs a login: "),
+            "{pending}"
+        );
+        assert!(pending.contains("browser"), "{pending}");
+        let failed = unavailable_message("dev", Some(Problem::Failed("IdP down".into())));
+        assert!(
+            failed.contains("needs a login") && failed.ends_with("IdP down"),
+            "{failed}"
+        );
+        let renewing = unavailable_message("dev", None);
+        assert!(renewing.contains("being renewed"), "{renewing}");
+    }
+
+    #[test]
+    fn tokens_are_256_random_bits_in_hex() {
+        let (first, second) = (new_token().unwrap(), new_token().unwrap());
+        assert_eq!(first.expose().len(), 64);
+        assert!(first.expose().bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(first, second);
+    }
+}
