@@ -8,13 +8,16 @@
 #     callgrind instruction counts when valgrind is there: stable on a loaded machine);
 #   - the TUI at 1,000 profiles (scripts/tui-bench.sh): first frame, idle CPU, peak RSS;
 #   - a cold `runas login` against the local peers, split into IdP, STS and runas's own time
-#     through a timing proxy (scripts/bench-proxy.py), and the peers' request counts.
+#     through a timing proxy (scripts/bench-proxy.py), and the peers' request counts;
+#   - the credentials endpoint of `runas serve`: answer latency for a cached credential over
+#     1,000 requests (median, p99), idle CPU over 60 s, RSS.
 # Starts its own loopback peers and stops them at the end. Takes a few minutes.
 #
 #   scripts/bench.sh            needs tests/peers installed (scripts/test.sh does it), hyperfine,
 #                               tmux, /usr/bin/time and /usr/bin/aws
 #                               (apt-get install hyperfine tmux time awscli; valgrind optional)
 #   BENCH_ONLY=login            only the cold-login rows (about 30 s)
+#   BENCH_ONLY=server           only the credentials-endpoint rows (about 70 s)
 #   RUNAS_BIN=PATH              measure this binary instead of building the release one
 #   LIST_CSV=FILE               also write `profiles,median_ms,instructions` for scripts/plot-list.py
 set -euo pipefail
@@ -146,11 +149,61 @@ print(json.dumps({
 }))
 PY
 }
+# --- credentials endpoint -------------------------------------------------------------------
+# `runas serve` on a cached credential: 1,000 requests as an SDK sends them (a new connection,
+# GET with Host and the token), timed by the client from connect to the last byte; then the
+# server left alone for 60 s (its CPU ticks from /proc), and its RSS.
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY:-}" = server ]; then
+progress "credentials endpoint (about 70 s)"
+SERVE_CACHE=$WORK/serve-cache
+RUNAS_CACHE_DIR=$SERVE_CACHE "$RUNAS" login web >/dev/null 2>"$WORK/serve-login.err"
+RUNAS_CACHE_DIR=$SERVE_CACHE "$RUNAS" serve web --format dotenv >"$WORK/serve.env" 2>"$WORK/serve.err" &
+SERVE_PID=$!; pids+=("$SERVE_PID")
+for _ in $(seq 300); do grep -q AWS_CONTAINER_AUTHORIZATION_TOKEN "$WORK/serve.env" 2>/dev/null && break; sleep 0.1; done
+python3 - "$WORK/serve.env" "$SERVE_PID" >>"$ROWS" <<'PY'
+import os, socket, statistics, sys, time
+env = dict(line.strip().split("=", 1) for line in open(sys.argv[1]) if "=" in line)
+unquote = lambda v: v.strip("'\"")
+url, token = unquote(env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]), unquote(env["AWS_CONTAINER_AUTHORIZATION_TOKEN"])
+hostport, path = url[len("http://"):].split("/", 1)
+port = int(hostport.rsplit(":", 1)[1])
+request = f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\nAuthorization: {token}\r\nUser-Agent: bench\r\n\r\n".encode()
+def once():
+    start = time.perf_counter_ns()
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(request)
+        answer = b""
+        while chunk := s.recv(4096):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:80]
+    return (time.perf_counter_ns() - start) / 1e6
+for _ in range(50):
+    once()
+times = sorted(once() for _ in range(1000))
+median, p99 = statistics.median(times), times[989]
+pid = sys.argv[2]
+ticks = lambda: sum(int(x) for x in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[11:13])
+status = lambda: dict(l.split(":", 1) for l in open(f"/proc/{pid}/status"))
+before, idle_seconds = ticks(), 60
+time.sleep(idle_seconds)  # the measurement itself: the server left alone for a minute
+cpu = (ticks() - before) / os.sysconf("SC_CLK_TCK") / idle_seconds * 100
+st = status()
+rss, hwm = int(st["VmRSS"].split()[0]) / 1024, int(st["VmHWM"].split()[0]) / 1024
+ok = lambda c: "yes" if c else "**no**"
+print(f"| `runas serve`: answer for a cached credential, 1,000 requests (new connection each, client-timed) | median {median:.3f} ms, p99 {p99:.3f} ms | median ≤ 1 ms: {ok(median <= 1)} |")
+print(f"| `runas serve`: idle CPU over {idle_seconds} s | {cpu:.2f} % | < 0.5 %: {ok(cpu < 0.5)} |")
+print(f"| `runas serve`: RSS after the requests (peak) | {rss:.1f} MiB ({hwm:.1f} MiB) | < 15 MiB: {ok(hwm < 15)} |")
+PY
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID" || true
+fi
+
+if [ "${BENCH_ONLY:-}" != server ]; then
 progress "cold logins"
 for i in 1 2 3 4 5; do login_run "cold$i" "$WORK/cold-cache-$i"; done
 login_run warm "$WORK/cold-cache-5" --force
+fi
 
-if [ "${BENCH_ONLY:-}" != login ]; then
+if [ -z "${BENCH_ONLY:-}" ]; then
 # The cached profile for credential-process comes from the last cold login.
 export RUNAS_CACHE_DIR=$WORK/cold-cache-5
 "$RUNAS" credential-process web >/dev/null
@@ -241,7 +294,7 @@ PY
 fi
 
 # --- login rows ---------------------------------------------------------------------------
-python3 - "$WORK/logins.jsonl" >>"$ROWS" <<'PY'
+[ "${BENCH_ONLY:-}" = server ] || python3 - "$WORK/logins.jsonl" >>"$ROWS" <<'PY'
 import json, statistics, sys
 runs = [json.loads(line) for line in open(sys.argv[1])]
 cold = [r for r in runs if r["label"].startswith("cold")]

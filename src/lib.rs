@@ -12,6 +12,7 @@ pub mod creds;
 pub mod http;
 pub mod idp;
 pub mod jwt;
+pub mod server;
 pub mod session;
 pub mod shell;
 pub mod tui;

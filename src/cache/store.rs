@@ -31,13 +31,19 @@ pub const SHORT_SESSION: Duration = Duration::minutes(30);
 /// Whether credentials obtained at `obtained_at` and expiring at `expiration` can still be
 /// handed out at `now`.
 pub fn is_fresh(obtained_at: DateTime<Utc>, expiration: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now < fresh_until(obtained_at, expiration)
+}
+
+/// The moment credentials obtained at `obtained_at` and expiring at `expiration` stop being
+/// fresh: when a renewal ahead of expiry is due.
+pub fn fresh_until(obtained_at: DateTime<Utc>, expiration: DateTime<Utc>) -> DateTime<Utc> {
     let lifetime = expiration - obtained_at;
     let margin = if lifetime < SHORT_SESSION {
         lifetime / 2
     } else {
         FRESH_MARGIN
     };
-    expiration - now > margin
+    expiration - margin
 }
 
 /// The ID token (and refresh token) of one IdP app.

@@ -52,6 +52,9 @@ pub enum Command {
     Logout(LogoutArgs),
     /// Show each profile's cached ID token and credentials (never the secrets)
     Status(StatusArgs),
+    /// Serve the profile's credentials on a loopback endpoint for IDEs and other terminals
+    /// (AWS_CONTAINER_CREDENTIALS_FULL_URI), renewed ahead of expiry, until Ctrl-C
+    Serve(ServeArgs),
     /// S3 Access Grants credentials for a target, with the profile's identity-enhanced session:
     /// eval "$(runas s3ag PROFILE s3://bucket/prefix/)"; also `s3ag list`, `s3ag clear`
     S3ag(S3agArgs),
@@ -126,6 +129,20 @@ pub struct ExecArgs {
     /// The command and its arguments, after --
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+    /// Give the command a loopback credentials endpoint instead of fixed keys: renewed for as
+    /// long as it runs (AWS_CONTAINER_CREDENTIALS_FULL_URI)
+    #[arg(long)]
+    pub server: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Profile name, as in [profile NAME]
+    pub profile: String,
+    /// Syntax of the lines to export: sh (bash, zsh), fish, powershell, json or dotenv
+    /// [default: from $SHELL]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +152,10 @@ pub struct ShellArgs {
     /// Start the shell even inside another runas shell
     #[arg(long)]
     pub force: bool,
+    /// Give the shell a loopback credentials endpoint instead of fixed keys: renewed for as
+    /// long as it runs (AWS_CONTAINER_CREDENTIALS_FULL_URI)
+    #[arg(long)]
+    pub server: bool,
 }
 
 #[derive(Debug, Args)]

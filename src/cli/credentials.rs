@@ -123,7 +123,7 @@ fn handoff_and_role(
 }
 
 /// A child's exit code as ours; codes outside 0..=255 (Windows) become 1.
-fn exit_code(code: i32) -> ExitCode {
+pub(super) fn exit_code(code: i32) -> ExitCode {
     u8::try_from(code).map_or(ExitCode::FAILURE, ExitCode::from)
 }
 

@@ -8,7 +8,8 @@ mod detect;
 mod list;
 mod output;
 mod s3ag;
-mod session_io;
+mod serve;
+pub(crate) mod session_io;
 mod status;
 
 use std::path::PathBuf;
@@ -33,8 +34,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             credentials::credential_process(&config_path(cli.config)?, &args)
         }
         Command::Env(args) => credentials::env(&config_path(cli.config)?, &args),
+        Command::Exec(args) if args.server => serve::exec(&config_path(cli.config)?, &args),
         Command::Exec(args) => credentials::exec(&config_path(cli.config)?, &args),
+        Command::Shell(args) if args.server => serve::shell(&config_path(cli.config)?, &args),
         Command::Shell(args) => credentials::shell(&config_path(cli.config)?, &args),
+        Command::Serve(args) => serve::serve(&config_path(cli.config)?, &args),
         Command::Logout(args) => status::logout(&config_path(cli.config)?, &args),
         Command::Status(args) => status::status(&config_path(cli.config)?, &args),
         Command::S3ag(args) => s3ag::run(&config_path(cli.config)?, &args),

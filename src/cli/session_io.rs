@@ -40,6 +40,20 @@ where
     Work: FnOnce(mpsc::UnboundedSender<SessionEvent>) -> Fut,
     Fut: Future<Output = Result<T, SessionError>>,
 {
+    let (events, printer) = prompt_printer();
+    // `work` owns the only sender: once it is done the printer sees the channel close.
+    let result = work(events).await;
+    // The printer ends when the sender is gone; a failed print must not hide the result.
+    let _ = printer.await;
+    Ok(result?)
+}
+
+/// A task that shows the prompts of the events sent to it until every sender is gone: for
+/// work that outlives one call, such as the credentials endpoint's renewals.
+pub fn prompt_printer() -> (
+    mpsc::UnboundedSender<SessionEvent>,
+    tokio::task::JoinHandle<()>,
+) {
     let (events, mut receiver) = mpsc::unbounded_channel::<SessionEvent>();
     let printer = tokio::spawn(async move {
         let mut terminal = Terminal::open();
@@ -57,11 +71,7 @@ where
             }
         }
     });
-    // `work` owns the only sender: once it is done the printer sees the channel close.
-    let result = work(events).await;
-    // The printer ends when the sender is gone; a failed print must not hide the result.
-    let _ = printer.await;
-    Ok(result?)
+    (events, printer)
 }
 
 /// The text a person needs for an event; `None` for steps that need nothing from them.

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::{Handoff, ShellError, Variable};
+use super::{Environment, Handoff, ShellError, Variable};
 
 /// The syntax to render export lines in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +62,11 @@ impl Format {
 /// The export lines for `handoff` in `format`, each ending in a newline: removals first, so a
 /// variable both removed and set (never the case today) would end up set.
 pub fn render(handoff: &Handoff, format: Format) -> String {
-    let environment = handoff.environment();
+    render_environment(&handoff.environment(), format)
+}
+
+/// The export lines of any environment change (the credentials endpoint's variables use it).
+pub fn render_environment(environment: &Environment, format: Format) -> String {
     let mut out = String::new();
     match format {
         Format::Json => return render_json(&environment.set),

@@ -28,6 +28,17 @@ pub fn plan(
     lookup: impl Fn(&str) -> Option<OsString>,
     force: bool,
 ) -> Result<Plan, ShellError> {
+    Ok(Plan {
+        program: shell_program(lookup, force)?,
+        environment: handoff.environment(),
+    })
+}
+
+/// The shell to start, or the refusal to nest; shared by [`plan`] and [`run_environment`].
+fn shell_program(
+    lookup: impl Fn(&str) -> Option<OsString>,
+    force: bool,
+) -> Result<OsString, ShellError> {
     let present = |name: &str| lookup(name).filter(|value| !value.is_empty());
     if !force && let Some(current) = present(vars::RUNAS_PROFILE) {
         return Err(ShellError::Nested {
@@ -39,11 +50,18 @@ pub fn plan(
     } else {
         ("SHELL", "/bin/sh")
     };
-    let program = present(shell_variable).unwrap_or_else(|| OsString::from(fallback));
-    Ok(Plan {
-        program,
-        environment: handoff.environment(),
-    })
+    Ok(present(shell_variable).unwrap_or_else(|| OsString::from(fallback)))
+}
+
+/// Starts the shell with any prepared environment (the credentials endpoint's variables
+/// instead of keys) and waits until the person leaves it; on `terminal` when given.
+pub fn run_environment(
+    environment: &Environment,
+    force: bool,
+    terminal: Option<&File>,
+) -> Result<ExitStatus, ShellError> {
+    let program = shell_program(|name| std::env::var_os(name), force)?;
+    exec::run_with(environment, &program, std::iter::empty::<&str>(), terminal)
 }
 
 /// The line printed before a shell starts, so the person sees where they are: which profile

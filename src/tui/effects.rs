@@ -22,6 +22,11 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// The session the tasks use, for the credentials endpoint of a server-mode shell.
+    pub fn session(&self) -> Arc<Session> {
+        Arc::clone(&self.session)
+    }
+
     pub fn new(session: Arc<Session>, messages: UnboundedSender<Msg>) -> Runner {
         Runner {
             session,
@@ -82,7 +87,7 @@ impl Runner {
                     let _ = messages.send(Msg::Forgotten { profile, result });
                 });
             }
-            Effect::Shell(_) | Effect::Copy(_) | Effect::Quit(_) => {}
+            Effect::Shell(_) | Effect::ServerShell(_) | Effect::Copy(_) | Effect::Quit(_) => {}
         }
     }
 

@@ -31,6 +31,8 @@ mod login_note_tests;
 #[cfg(test)]
 mod overlay_tests;
 #[cfg(test)]
+mod server_key_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod sso_tests;

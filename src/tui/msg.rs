@@ -87,6 +87,9 @@ pub enum Effect {
     },
     /// Suspend the TUI and run a shell with these credentials.
     Shell(Handoff),
+    /// Suspend the TUI and run a shell that gets the profile's credentials from a loopback
+    /// endpoint, renewed while the shell runs (the hand-off's credentials seed it).
+    ServerShell(Handoff),
     /// Put the export lines on the clipboard through the terminal (OSC 52).
     Copy(Handoff),
     /// Leave the TUI with this outcome.

@@ -123,6 +123,13 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
                     fit_to_terminal(&mut app, &mut guard)?;
                     let _ = messages.send(result?);
                 }
+                Effect::ServerShell(handoff) => {
+                    drop(input);
+                    let result = run_server_shell(&mut guard, runner.session(), handoff).await;
+                    input = EventStream::new();
+                    fit_to_terminal(&mut app, &mut guard)?;
+                    let _ = messages.send(result?);
+                }
                 Effect::Copy(handoff) => {
                     let text = shell::export::render(&handoff, app.export_format);
                     let result = guard
@@ -183,6 +190,57 @@ async fn run_shell(
         shell::subshell::run_on_terminal(&handoff, false, &tty)
     })
     .await;
+    guard.resume()?;
+    let result = match outcome {
+        Ok(Ok(status)) => Ok(shell::exit_code(status)),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(error) => Err(format!("the shell task failed: {error}")),
+    };
+    Ok(Msg::ShellExited { profile, result })
+}
+
+/// Like [`run_shell`], but the shell gets a loopback credentials endpoint (bound before the
+/// shell starts, closed when it exits) instead of fixed keys, so it never holds expired ones.
+async fn run_server_shell(
+    guard: &mut TerminalGuard,
+    session: Arc<Session>,
+    handoff: Handoff,
+) -> Result<Msg, TuiError> {
+    let profile = handoff.profile.clone();
+    let tty = open_tty()?;
+    let (prompts, _printer) = crate::cli::session_io::prompt_printer();
+    let entry = match session.fresh_cached(&profile) {
+        Ok(Some(entry)) => entry,
+        // Not cached (the cache is unusable): the endpoint starts from the hand-off's
+        // credentials and renews them when they are due.
+        _ => crate::cache::store::CredentialEntry {
+            profile: profile.clone(),
+            credentials: handoff.credentials.clone(),
+            obtained_at: Utc::now(),
+            role_arn: None,
+            assumed_role_arn: None,
+            session_name: None,
+            identity_enhanced: false,
+        },
+    };
+    let endpoint =
+        match crate::server::Endpoint::bind(session, &profile, entry, prompts, None).await {
+            Ok(endpoint) => endpoint,
+            Err(error) => {
+                return Ok(Msg::ShellExited {
+                    profile,
+                    result: Err(error.to_string()),
+                });
+            }
+        };
+    let environment = endpoint.child_environment(handoff.region.as_deref());
+    let serving = tokio::spawn(endpoint.serve());
+    guard.suspend()?;
+    let outcome = tokio::task::spawn_blocking(move || {
+        shell::subshell::run_environment(&environment, false, Some(&tty))
+    })
+    .await;
+    serving.abort();
     guard.resume()?;
     let result = match outcome {
         Ok(Ok(status)) => Ok(shell::exit_code(status)),

@@ -56,6 +56,8 @@ pub enum After {
     Nothing,
     Export,
     Shell,
+    /// A shell whose credentials come from a loopback endpoint that renews them.
+    ServerShell,
     Copy,
 }
 

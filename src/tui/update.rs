@@ -133,6 +133,13 @@ fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             false,
             selected_grant(app),
         ),
+        KeyCode::Char('S') if selected_grant(app).is_some() => {
+            app.note = Some(
+                "S serves a profile's own credentials; s opens a shell with the grant's".to_owned(),
+            );
+            Vec::new()
+        }
+        KeyCode::Char('S') => start(app, LoginMode::Normal, After::ServerShell, false, None),
         KeyCode::Char('e') => start(
             app,
             LoginMode::Normal,
@@ -314,6 +321,7 @@ fn on_finished(
                     format: app.export_format,
                 })),
                 After::Shell => effects.push(Effect::Shell(handoff)),
+                After::ServerShell => effects.push(Effect::ServerShell(handoff)),
                 After::Copy => effects.push(Effect::Copy(handoff)),
             }
             Activity::Idle

@@ -13,6 +13,9 @@ Modes (env BROWSER_MODE):
   device  URL is a device-flow verification_uri_complete: confirm the code, log in, consent.
 Every mode appends one JSON object to the file named by BROWSER_REPORT (when set).
 Env BROWSER_USER picks the user (default alice).
+Env BROWSER_GATE=PATH: a person who has not got to the browser yet. The script creates
+PATH.waiting at once, then does nothing until PATH exists (at most 120 s), so a test can watch
+what runas does while a login is pending and then let it finish.
 """
 import http.client
 import http.cookiejar
@@ -20,6 +23,7 @@ import json
 import os
 import re
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -151,9 +155,21 @@ def device(verification_uri_complete):
     return {"device_success": "Sign-in Success" in final}
 
 
+def wait_at_gate(gate):
+    if not gate:
+        return
+    open(gate + ".waiting", "w").close()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(gate):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"browser.py: the gate {gate} was never opened")
+        time.sleep(0.05)  # polling a condition (the gate file), not a fixed wait
+
+
 def main():
     mode = os.environ.get("BROWSER_MODE", "login")
     url = sys.argv[1]
+    wait_at_gate(os.environ.get("BROWSER_GATE"))
     report = device(url) if mode == "device" else login(url, forge=(mode == "forge"))
     report["mode"] = mode
     if os.environ.get("BROWSER_REPORT"):

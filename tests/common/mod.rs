@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod device;
+pub mod endpoint;
 pub mod fault_server;
 pub mod identity_center;
 pub mod login;

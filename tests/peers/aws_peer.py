@@ -25,6 +25,9 @@ Environment knobs (all optional; without them this is stock moto plus the stats 
   PEER_IDENTITY_CENTER=/path/identity_center.json
       IAM Identity Center, the SSO portal and S3 Access Grants on this port (identity_center.py
       says what and the file's format).
+  PEER_CREDENTIALS_TTL=N
+      Every temporary credential expires N seconds after issue, whatever DurationSeconds asked
+      (a departure from AWS, whose minimum is 900 s: peer_lifetime.py says why).
   PEER_IGNORE_STDIN=1
       Keep running at stdin EOF (for starting it by hand in the background).
 
@@ -59,6 +62,7 @@ from werkzeug.wrappers import Request, Response
 import identity_center
 import peer_calls
 import peer_jwt
+import peer_lifetime
 
 OIDC_ISSUER = os.environ.get("PEER_OIDC_ISSUER", "").rstrip("/")
 OIDC_AUDIENCE = os.environ.get("PEER_OIDC_AUDIENCE", "")
@@ -246,6 +250,9 @@ if EXPIRE_CREDENTIALS:
     access_control.IAMRequestBase.check_signature = _check_signature_and_expiry
 
 
+CREDENTIALS_TTL = peer_lifetime.install()
+
+
 # --- lifetime -----------------------------------------------------------------------------
 def _exit_at_stdin_eof():
     while sys.stdin.buffer.read(4096):
@@ -259,7 +266,8 @@ if __name__ == "__main__":
         f"aws peer: pid {os.getpid()}, token checks "
         f"{'ON (issuer ' + OIDC_ISSUER + ', audience ' + (OIDC_AUDIENCE or 'any') + ')' if OIDC_ISSUER else 'off'}, "
         f"min duration {MIN_DURATION}, credential expiry {'ON' if EXPIRE_CREDENTIALS else 'off'}, "
-        f"identity center {'ON (' + identity_center.CONFIG_PATH + ')' if identity_center.ENABLED else 'off'}",
+        f"identity center {'ON (' + identity_center.CONFIG_PATH + ')' if identity_center.ENABLED else 'off'}, "
+        f"credentials TTL {str(CREDENTIALS_TTL) + ' s (test switch)' if CREDENTIALS_TTL else 'as asked'}",
         flush=True,
     )
     if os.environ.get("PEER_IGNORE_STDIN") != "1":

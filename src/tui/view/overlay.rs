@@ -16,6 +16,7 @@ const HELP: &[(&str, &str)] = &[
     ("d", "log in with a device code"),
     ("r", "refresh: a fresh login and role session"),
     ("s", "open a shell with the credentials"),
+    ("S", "shell with a renewing endpoint, not keys"),
     ("e", "quit and print export lines on stdout"),
     ("y", "copy the export lines (OSC 52)"),
     ("a", "get the profile's S3 Access Grant"),
