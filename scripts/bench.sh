@@ -4,6 +4,7 @@
 #   - cached `runas credential-process` against the AWS CLI v2 asking for the same profile's
 #     credentials (`aws configure export-credentials`), and both peak RSS;
 #   - 200 concurrent `credential-process` calls with expired credentials (one STS call, p99);
+#   - `runas prompt` and one profile-name completion at 10,000 profiles (scripts/bench-shell.sh)
 #   - `runas list --json` at 100 / 1,000 / 10,000 profiles (hyperfine wall time, plus
 #     callgrind instruction counts when valgrind is there: stable on a loaded machine);
 #   - the TUI at 1,000 profiles (scripts/tui-bench.sh): first frame, idle CPU, peak RSS;
@@ -277,6 +278,10 @@ ins_per = f"; {per(n1, i1, n2, i2) / 1000:.1f}k / {per(n2, i2, n3, i3) / 1000:.1
 print(f"| cost per added profile, 100 → 1,000 / 1,000 → 10,000 | {time_per}{ins_per} | linear: equal |")
 PY
 [ -n "${LIST_CSV:-}" ] && cp "$WORK/list.csv" "$LIST_CSV"
+
+# --- prompt and completion -----------------------------------------------------------------
+progress "runas prompt and one completion at 10,000 profiles"
+scripts/bench-shell.sh "$RUNAS" >>"$ROWS"
 
 # --- TUI ----------------------------------------------------------------------------------
 progress "TUI at 1,000 profiles (about 45 s)"

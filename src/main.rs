@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::{FilterExt, LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
@@ -14,6 +14,11 @@ const SECRET_BEARING_TRACE_TARGETS: [&str; 2] =
     ["aws_smithy_runtime::client::orchestrator", "aws_sigv4"];
 
 fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash runas -- WORDS`) is answered here, before
+    // logging or anything else may write to stdout; otherwise this returns at once.
+    clap_complete::CompleteEnv::with_factory(runas::cli::Cli::command)
+        .var(runas::cli::COMPLETE_VAR)
+        .complete();
     let cli = runas::cli::Cli::parse();
     // Logs go to stderr, off unless RUST_LOG asks: stdout is reserved for requested output.
     let requested = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));

@@ -8,6 +8,7 @@ mod advice;
 mod assume_role;
 pub mod call_error;
 pub mod endpoint;
+pub mod federation;
 pub mod identity_center;
 pub mod sdk;
 pub mod sso_device;

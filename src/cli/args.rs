@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
 
 use crate::config::{GrantPermission, ProviderKind};
 
@@ -55,6 +56,13 @@ pub enum Command {
     /// Serve the profile's credentials on a loopback endpoint for IDEs and other terminals
     /// (AWS_CONTAINER_CREDENTIALS_FULL_URI), renewed ahead of expiry, until Ctrl-C
     Serve(ServeArgs),
+    /// Open the AWS console signed in as the profile's role (a sign-in URL from AWS federation)
+    Console(ConsoleArgs),
+    /// Print the shell code that completes runas's subcommands, flags and profile names:
+    /// source <(runas completions bash)
+    Completions(CompletionsArgs),
+    /// Print the active runas shell's profile and time left, for a prompt (nothing outside one)
+    Prompt(PromptArgs),
     /// S3 Access Grants credentials for a target, with the profile's identity-enhanced session:
     /// eval "$(runas s3ag PROFILE s3://bucket/prefix/)"; also `s3ag list`, `s3ag clear`
     S3ag(S3agArgs),
@@ -95,12 +103,71 @@ pub struct S3agClearArgs {
 #[derive(Debug, Args)]
 pub struct ProfileArgs {
     /// Profile name, as in [profile NAME]
+    #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
     pub profile: String,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+}
+
+/// `--region` and `--duration`: the profile's `region` and `duration_seconds` for this run.
+#[derive(Debug, Args, Default)]
+pub struct OverrideArgs {
+    /// Region for STS, the exported AWS_REGION and the console [default: the profile's region]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Role session length for this run: 3600, 1h, 90m (900 s to 12 h) [default: the
+    /// profile's duration_seconds]; a cached session issued for at least this long is reused
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+}
+
+fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration_flag(value)
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Profile name, as in [profile NAME]
+    #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
+    pub profile: String,
+    /// Print the sign-in URL on stdout instead of opening it (it signs anyone in: keep it secret)
+    #[arg(long)]
+    pub print: bool,
+    /// Open this service's console page (s3, ec2, cloudwatch, ...) [default: the console home]
+    #[arg(long, value_name = "NAME", conflicts_with = "destination")]
+    pub service: Option<String>,
+    /// Open this console URL after signing in
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the completion code for
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptArgs {
+    /// What to print: {profile}, {left} (42m, 3h05m, expired), {account}, {role}
+    #[arg(long, value_name = "FORMAT", default_value = "{profile} {left}")]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Profile name, as in [profile NAME]
+    #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
     pub profile: String,
     /// Use the device flow (a code to enter on any device) instead of the browser
     #[arg(long)]
@@ -111,20 +178,26 @@ pub struct LoginArgs {
     /// Log in again even when cached credentials and tokens are still valid
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     /// Profile name, as in [profile NAME]
+    #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
     pub profile: String,
     /// sh (bash, zsh), fish, powershell, json or dotenv [default: from $SHELL]
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile name, as in [profile NAME]
+    #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
     pub profile: String,
     /// The command and its arguments, after --
     #[arg(last = true, required = true, value_name = "COMMAND")]
@@ -133,6 +206,8 @@ pub struct ExecArgs {
     /// long as it runs (AWS_CONTAINER_CREDENTIALS_FULL_URI)
     #[arg(long)]
     pub server: bool,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +223,7 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct ShellArgs {
     /// Profile name, as in [profile NAME]
+    #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
     pub profile: String,
     /// Start the shell even inside another runas shell
     #[arg(long)]
@@ -156,12 +232,18 @@ pub struct ShellArgs {
     /// long as it runs (AWS_CONTAINER_CREDENTIALS_FULL_URI)
     #[arg(long)]
     pub server: bool,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
     /// Profile whose credentials and IdP login to forget
-    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        required_unless_present = "all",
+        conflicts_with = "all",
+        add = ArgValueCandidates::new(super::completions::profile_names)
+    )]
     pub profile: Option<String>,
     /// Forget every cached credential and IdP login
     #[arg(long)]

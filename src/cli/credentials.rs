@@ -6,14 +6,27 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::Utc;
 
-use super::args::{EnvArgs, ExecArgs, LoginArgs, ProfileArgs, ShellArgs};
+use super::args::{EnvArgs, ExecArgs, LoginArgs, OverrideArgs, ProfileArgs, ShellArgs};
 use super::output::print_stdout;
 use super::session_io::{obtain, open_session};
-use crate::session::{Obtained, Origin, Session, SessionOptions};
+use crate::session::{Obtained, Origin, RunOverrides, Session, SessionOptions};
 use crate::shell::{self, Handoff, export};
 
+/// The session with the command line's `--region` and `--duration` applied to `profile`.
+pub fn open_session_with(
+    config: &std::path::Path,
+    profile: &str,
+    overrides: &OverrideArgs,
+) -> anyhow::Result<Session> {
+    let overrides = RunOverrides {
+        region: overrides.region.clone(),
+        duration: overrides.duration,
+    };
+    Ok(open_session(config)?.with_overrides(profile, &overrides)?)
+}
+
 pub fn login(config: &std::path::Path, args: &LoginArgs) -> anyhow::Result<ExitCode> {
-    let session = open_session(config)?;
+    let session = open_session_with(config, &args.profile, &args.overrides)?;
     let options = SessionOptions {
         force_login: args.force,
         prefer_device: args.device,
@@ -46,7 +59,7 @@ pub fn credential_process(
     config: &std::path::Path,
     args: &ProfileArgs,
 ) -> anyhow::Result<ExitCode> {
-    let (_, obtained) = obtain_for(config, &args.profile)?;
+    let (_, obtained) = obtain_for(config, &args.profile, &args.overrides)?;
     let json = shell::credential_process_json(&obtained.entry.credentials);
     print_stdout(&format!("{json}\n")).context("cannot write to stdout")?;
     Ok(ExitCode::SUCCESS)
@@ -59,13 +72,13 @@ pub fn env(config: &std::path::Path, args: &EnvArgs) -> anyhow::Result<ExitCode>
             std::env::var_os("SHELL").map_or(export::Format::Sh, export::Format::from_shell_path)
         }
     };
-    let handoff = handoff(config, &args.profile)?;
+    let handoff = handoff(config, &args.profile, &args.overrides)?;
     print_stdout(&export::render(&handoff, format)).context("cannot write to stdout")?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn exec(config: &std::path::Path, args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    let handoff = handoff(config, &args.profile)?;
+    let handoff = handoff(config, &args.profile, &args.overrides)?;
     let (program, rest) = args
         .command
         .split_first()
@@ -75,7 +88,7 @@ pub fn exec(config: &std::path::Path, args: &ExecArgs) -> anyhow::Result<ExitCod
 }
 
 pub fn shell(config: &std::path::Path, args: &ShellArgs) -> anyhow::Result<ExitCode> {
-    let (handoff, role_arn) = handoff_and_role(config, &args.profile)?;
+    let (handoff, role_arn) = handoff_and_role(config, &args.profile, &args.overrides)?;
     eprintln!(
         "{}",
         shell::subshell::banner(
@@ -89,15 +102,23 @@ pub fn shell(config: &std::path::Path, args: &ShellArgs) -> anyhow::Result<ExitC
     Ok(exit_code(shell::exit_code(status)))
 }
 
-fn obtain_for(config: &std::path::Path, profile: &str) -> anyhow::Result<(Session, Obtained)> {
-    let session = open_session(config)?;
+fn obtain_for(
+    config: &std::path::Path,
+    profile: &str,
+    overrides: &OverrideArgs,
+) -> anyhow::Result<(Session, Obtained)> {
+    let session = open_session_with(config, profile, overrides)?;
     let obtained =
         super::runtime()?.block_on(obtain(&session, profile, &SessionOptions::default()))?;
     Ok((session, obtained))
 }
 
-fn handoff(config: &std::path::Path, profile: &str) -> anyhow::Result<Handoff> {
-    Ok(handoff_and_role(config, profile)?.0)
+fn handoff(
+    config: &std::path::Path,
+    profile: &str,
+    overrides: &OverrideArgs,
+) -> anyhow::Result<Handoff> {
+    Ok(handoff_and_role(config, profile, overrides)?.0)
 }
 
 /// The hand-off and the role its credentials are for (the assumed-role ARN STS returned, else
@@ -105,8 +126,9 @@ fn handoff(config: &std::path::Path, profile: &str) -> anyhow::Result<Handoff> {
 fn handoff_and_role(
     config: &std::path::Path,
     profile: &str,
+    overrides: &OverrideArgs,
 ) -> anyhow::Result<(Handoff, Option<String>)> {
-    let (session, obtained) = obtain_for(config, profile)?;
+    let (session, obtained) = obtain_for(config, profile, overrides)?;
     let configured = session.profile(profile).ok();
     // Only a region the person chose is exported; STS's fallback region is not a preference.
     let region = configured.and_then(|p| p.region.clone());

@@ -3,10 +3,13 @@
 //! stderr and the exit codes, and it is the one place `anyhow` is used.
 
 pub mod args;
+mod completions;
+mod console;
 mod credentials;
 mod detect;
 mod list;
 mod output;
+mod prompt;
 mod s3ag;
 mod serve;
 pub(crate) mod session_io;
@@ -18,6 +21,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 pub use args::{Cli, Command};
+pub use completions::COMPLETE_VAR;
 
 use crate::config;
 
@@ -42,6 +46,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logout(args) => status::logout(&config_path(cli.config)?, &args),
         Command::Status(args) => status::status(&config_path(cli.config)?, &args),
         Command::S3ag(args) => s3ag::run(&config_path(cli.config)?, &args),
+        Command::Console(args) => console::run(&config_path(cli.config)?, &args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Prompt(args) => prompt::run(&args),
     }
 }
 

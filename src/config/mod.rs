@@ -121,6 +121,32 @@ pub fn parse_with_credentials(
     )
 }
 
+/// A duration given on the command line (`--duration`), in the spellings and range of
+/// `duration_seconds`: `3600`, `1h`, `90m`, 900 to 43200 seconds.
+pub fn parse_duration_flag(value: &str) -> Result<std::time::Duration, String> {
+    values::parse_duration("--duration", value)
+}
+
+/// The profile names of a config file's text, in file order, from its section headers alone:
+/// for shell completion, which runs at every TAB and must not pay for reading every key.
+/// Names are the ones [`parse`] gives (`[default]` and `[profile default]` are `default`).
+pub fn profile_names(text: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    text.lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with('['))
+        .filter_map(|line| {
+            let header = header::parse_header(line.trim_end()).ok()?.header;
+            match header.prefix.as_deref() {
+                None if header.name == "default" => Some(header.name),
+                Some("profile") => Some(header.name),
+                _ => None,
+            }
+        })
+        .filter(|name| seen.insert(name.clone()))
+        .collect()
+}
+
 /// `$AWS_CONFIG_FILE` when set and not empty, else `<home>/.aws/config`.
 pub fn default_path() -> Result<PathBuf, ConfigError> {
     choose_path(
@@ -217,3 +243,36 @@ fn parse_inner(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod profile_names_tests {
+    use super::*;
+
+    /// The header-only scan names exactly the profiles the full parse finds, over every
+    /// fixture config (broken headers, bare sections, duplicates, sso-sessions).
+    #[test]
+    fn header_scan_agrees_with_the_full_parse_on_every_fixture() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let parsed: Vec<String> = parse(&path, &text)
+                .profiles
+                .into_iter()
+                .map(|profile| profile.name)
+                .collect();
+            assert_eq!(profile_names(&text), parsed, "{}", path.display());
+            checked += 1;
+        }
+        assert!(checked > 10, "only {checked} fixtures read");
+        assert_eq!(
+            profile_names(
+                "[default]\n[profile a]\n  [ profile b ] ; c\n[sso-session s]\n[x]\n[profile a]\n"
+            ),
+            vec!["default", "a", "b"]
+        );
+    }
+}

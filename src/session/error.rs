@@ -101,6 +101,12 @@ pub enum SessionError {
     Http(String),
     #[error("profile {name}: the login task stopped unexpectedly: {reason}")]
     Task { name: String, reason: String },
+    #[error("profile {name}: console sign-in: {source}")]
+    Console {
+        name: String,
+        #[source]
+        source: crate::aws::federation::FederationError,
+    },
     #[error("profile {name}: {source}{}", hint_line(.hint.as_deref()))]
     Sso {
         name: String,

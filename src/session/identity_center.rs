@@ -22,7 +22,9 @@ impl Session {
             .config
             .profile(name)
             .is_some_and(|profile| profile.identity_center.is_some());
-        entry.is_fresh(self.now()) && entry.identity_enhanced == wants_enhanced
+        entry.is_fresh(self.now())
+            && entry.identity_enhanced == wants_enhanced
+            && self.lives_long_enough(name, entry)
     }
 
     /// `web` is the entry of the web-identity exchange; its credentials sign the calls.

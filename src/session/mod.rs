@@ -5,12 +5,14 @@
 //! works. It never prints.
 
 mod command_line;
+mod console;
 mod error;
 mod grants;
 mod identity;
 mod identity_center;
 mod idp_access;
 pub mod naming;
+mod overrides;
 mod process;
 mod provider_store;
 mod renewal;
@@ -25,8 +27,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
+pub use console::{ConsoleRequest, ConsoleSignIn};
 pub use error::SessionError;
 pub use grants::ObtainedGrant;
+pub use overrides::RunOverrides;
 pub use vocabulary::{Obtained, Origin, SessionEvent, SessionOptions, Stage};
 
 use crate::cache::CacheError;
@@ -51,6 +55,8 @@ pub struct Session {
     /// Where a `credential_process` root's stderr goes: the terminal for the CLI, captured
     /// (and quoted in its error) where a full-screen TUI owns the terminal.
     process_stderr: process::Stderr,
+    /// A `--duration` asked for this run: (profile, seconds).
+    requested_duration: Option<(String, std::time::Duration)>,
 }
 
 impl Session {
@@ -71,6 +77,7 @@ impl Session {
             env: Arc::new(|name| std::env::var(name).ok()),
             clock: Utc::now,
             process_stderr: process::Stderr::Terminal,
+            requested_duration: None,
         })
     }
 

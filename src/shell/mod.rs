@@ -7,6 +7,7 @@
 //! codes. Secret values leave it only through the rendered text or a child's environment, never
 //! through `Debug`, errors or logs.
 
+pub mod console;
 pub mod exec;
 pub mod export;
 #[cfg(unix)]

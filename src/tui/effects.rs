@@ -13,7 +13,7 @@ use super::rows::{CacheView, CredentialView, GrantView, TokenView};
 use super::state::Stage;
 use crate::idp::flow::Progress;
 use crate::session::{self, Session, SessionEvent, SessionOptions};
-use crate::shell::Handoff;
+use crate::shell::{Handoff, console};
 
 pub struct Runner {
     session: Arc<Session>,
@@ -87,8 +87,40 @@ impl Runner {
                     let _ = messages.send(Msg::Forgotten { profile, result });
                 });
             }
+            Effect::OpenConsole { profile } => self.spawn_console(profile),
             Effect::Shell(_) | Effect::ServerShell(_) | Effect::Copy(_) | Effect::Quit(_) => {}
         }
+    }
+
+    /// Signs `profile` in to the console and opens it; reports what happened, never the URL.
+    fn spawn_console(&self, profile: String) {
+        let session = Arc::clone(&self.session);
+        let messages = self.messages.clone();
+        tokio::spawn(async move {
+            // The login already ran under its own task; this one must not start another.
+            let options = SessionOptions {
+                interactive: false,
+                ..SessionOptions::default()
+            };
+            let request = session::ConsoleRequest {
+                destination: crate::aws::federation::Destination::Home,
+                region: None,
+            };
+            let (events, _ignored) = unbounded_channel::<SessionEvent>();
+            let result = match session
+                .console_sign_in(&profile, &request, &options, &events)
+                .await
+            {
+                Ok(signed_in) => {
+                    let template = std::env::var(console::ENV_CONSOLE_BROWSER).ok();
+                    console::open(&signed_in.url, &profile, template.as_deref())
+                        .map(|()| format!("{profile}: console opened at {}", signed_in.destination))
+                        .map_err(|error| format!("{profile}: {error}"))
+                }
+                Err(error) => Err(error.to_string()),
+            };
+            let _ = messages.send(Msg::ConsoleOpened(result));
+        });
     }
 
     fn spawn_login(

@@ -23,6 +23,8 @@ pub mod update;
 pub mod view;
 
 #[cfg(test)]
+mod console_tests;
+#[cfg(test)]
 mod filter_tests;
 #[cfg(test)]
 mod grant_tests;

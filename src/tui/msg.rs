@@ -45,6 +45,8 @@ pub enum Msg {
         result: Result<i32, String>,
     },
     Copied(Result<String, String>),
+    /// The console sign-in task ended: what to tell the person (never the URL).
+    ConsoleOpened(Result<String, String>),
 }
 
 /// How a login task may go about it.
@@ -92,6 +94,11 @@ pub enum Effect {
     ServerShell(Handoff),
     /// Put the export lines on the clipboard through the terminal (OSC 52).
     Copy(Handoff),
+    /// Sign the profile in to the AWS console (its credentials are fresh in the cache by now)
+    /// and open it with the console browser.
+    OpenConsole {
+        profile: String,
+    },
     /// Leave the TUI with this outcome.
     Quit(Outcome),
 }

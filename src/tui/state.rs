@@ -59,6 +59,8 @@ pub enum After {
     /// A shell whose credentials come from a loopback endpoint that renews them.
     ServerShell,
     Copy,
+    /// Sign in to the AWS console and open it.
+    Console,
 }
 
 /// The overlay drawn above the list, if any.

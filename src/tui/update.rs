@@ -76,7 +76,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             });
             Vec::new()
         }
-        Msg::Copied(result) => {
+        Msg::Copied(result) | Msg::ConsoleOpened(result) => {
             app.note = Some(result.unwrap_or_else(|error| error));
             Vec::new()
         }
@@ -155,6 +155,7 @@ fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             selected_grant(app),
         ),
         KeyCode::Char('a') => fetch_configured_grant(app),
+        KeyCode::Char('o') => start(app, LoginMode::Normal, After::Console, false, None),
         KeyCode::Char('x') => overlay_keys::ask_to_forget(app),
         _ => Vec::new(),
     }
@@ -323,6 +324,9 @@ fn on_finished(
                 After::Shell => effects.push(Effect::Shell(handoff)),
                 After::ServerShell => effects.push(Effect::ServerShell(handoff)),
                 After::Copy => effects.push(Effect::Copy(handoff)),
+                After::Console => effects.push(Effect::OpenConsole {
+                    profile: handoff.profile,
+                }),
             }
             Activity::Idle
         }

@@ -36,6 +36,7 @@ Always on:
     (stock moto answers them with HTTP 500 while enforcement is on).
   * GET /runas-peer/stats -> {"<service>:<Action>": count} of the API calls so far, so tests can
     assert that a cached run made no STS call.
+  * GET /federation: the console sign-in endpoint (federation.py: getSigninToken, login).
   * POST /runas-peer/faults {"<service>:<Action>": [{"status", "code", "message"?}, ...]} queues
     error answers for the next calls of that action (peer_calls.py).
   * Exits at stdin EOF (it dies with the test process that holds the pipe, even a SIGKILLed
@@ -59,6 +60,7 @@ from moto.server import main
 from moto.sts.responses import TokenResponse
 from werkzeug.wrappers import Request, Response
 
+import federation
 import identity_center
 import peer_calls
 import peer_jwt
@@ -102,6 +104,8 @@ def _dispatch_with_peer_routes(self, environ, start_response):
         else:
             answer = Response(json.dumps({"queued": queued}), mimetype="application/json")
         return answer(environ, start_response)
+    if federation.handles(environ):
+        return federation.handle(environ)(environ, start_response)
     if identity_center.ENABLED:
         answer = identity_center.handle(environ)
         if answer is not None:

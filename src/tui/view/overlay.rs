@@ -20,6 +20,7 @@ const HELP: &[(&str, &str)] = &[
     ("e", "quit and print export lines on stdout"),
     ("y", "copy the export lines (OSC 52)"),
     ("a", "get the profile's S3 Access Grant"),
+    ("o", "open the AWS console as the role"),
     ("", "s e y on a grant row: its credentials"),
     ("x", "forget credentials and IdP login (asks)"),
     ("/", "filter by name, account, role or provider"),
