@@ -1,4 +1,4 @@
-//! `config::parse` over generated web-identity profiles (100 / 1,000 / 10,000). DESIGN §1
+//! `config::parse` over generated web-identity profiles (100 / 1,000 / 10,000). docs/ARCHITECTURE.md "Scale"
 //! expects configs this large; the goal is well under 100 ms for 10,000 in a release build.
 //! Every fifth profile inherits its IdP settings through a `source_profile` chain, so the
 //! inheritance walk is measured too.

@@ -1,4 +1,4 @@
-//! The TUI's first frame for 1,000 profiles (goal ≤ 50 ms, DESIGN §1 scale): everything between
+//! The TUI's first frame for 1,000 profiles (goal ≤ 50 ms, docs/ARCHITECTURE.md "Scale"): everything between
 //! reading the config text and a drawn screen — parse, rows (offline provider detection),
 //! grouping, and one full draw on a 120×40 `TestBackend`. The terminal and the cache read are
 //! left out: the first is the terminal's, the second runs in the background after the frame.

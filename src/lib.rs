@@ -1,7 +1,7 @@
 //! runas: an identity-provider login turned into short-lived AWS credentials.
 //!
 //! The binary (`src/main.rs`) is a thin shell over this library so integration tests and
-//! benchmarks reach the same code. Data flows one way (DESIGN §10):
+//! benchmarks reach the same code. Data flows one way (docs/ARCHITECTURE.md "Code map"):
 //! `config → idp → aws → cache → session → cli / tui / shell`.
 
 pub mod aws;

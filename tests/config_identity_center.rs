@@ -1,4 +1,4 @@
-//! The trusted-identity-propagation keys (DESIGN §6): one fixture per invalid setting, each
+//! The trusted-identity-propagation keys (docs/ARCHITECTURE.md "Trusted identity propagation"): one fixture per invalid setting, each
 //! asserted as the `file:line: profile NAME: …` text a person sees.
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! S3 Access Grants' `GetDataAccess` (s3control), the last link of DESIGN §6: an
+//! S3 Access Grants' `GetDataAccess` (s3control), the last link of docs/ARCHITECTURE.md "Trusted identity propagation": an
 //! identity-enhanced session asks for credentials scoped to one S3 target.
 //!
 //! The network trap: s3control's endpoint rules put the account id in front of the host

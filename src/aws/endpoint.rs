@@ -1,4 +1,4 @@
-//! Which URL an AWS call goes to, decided the way the AWS CLI and SDKs decide it (DESIGN §5):
+//! Which URL an AWS call goes to, decided the way the AWS CLI and SDKs decide it (docs/ARCHITECTURE.md "AWS calls"):
 //! `AWS_ENDPOINT_URL_<SERVICE>` (e.g. `AWS_ENDPOINT_URL_STS`), then `AWS_ENDPOINT_URL`, then the
 //! profile's `endpoint_url`, then the regional endpoint of the profile's region. A pure function: the environment is passed in, so
 //! the tests (which rely on these variables to reach the loopback peers) and the TUI's "how was

@@ -1,5 +1,5 @@
 //! IAM Identity Center's `CreateTokenWithIAM` (sso-oidc), the second link of trusted identity
-//! propagation (DESIGN §6): the IdP's ID token goes in as a JWT-bearer assertion, with the
+//! propagation (docs/ARCHITECTURE.md "Trusted identity propagation"): the IdP's ID token goes in as a JWT-bearer assertion, with the
 //! Identity Center application ARN as the client id; out comes an Identity Center ID token
 //! whose `sts:identity_context` claim is what `AssumeRole` takes as `ProvidedContexts`.
 //!

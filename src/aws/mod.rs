@@ -1,5 +1,5 @@
 //! AWS calls that turn an identity into credentials: STS, sso-oidc and S3 Access Grants
-//! (DESIGN §5, §6). Everything here returns runas's own [`crate::creds::Credentials`] and
+//! (docs/ARCHITECTURE.md "AWS calls", "Trusted identity propagation"). Everything here returns runas's own [`crate::creds::Credentials`] and
 //! typed errors. It must not read the AWS config file, touch the cache, or talk to the identity
 //! provider: callers pass in the region, endpoint and token they already resolved.
 

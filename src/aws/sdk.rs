@@ -1,5 +1,5 @@
 //! What every AWS SDK client of runas shares: one rustls/ring HTTP client, bounded timeouts
-//! and a fixed endpoint. The SDK crates are built without their default HTTPS client (DESIGN §11), so a
+//! and a fixed endpoint. The SDK crates are built without their default HTTPS client (docs/ARCHITECTURE.md "Dependencies"), so a
 //! client configured without [`http_client`] would fail only when it first sends; every client
 //! constructor in `aws/` takes these from here.
 

@@ -1,4 +1,4 @@
-//! runas's on-disk cache (DESIGN §7): where it lives ([`dir`]), the file primitives every
+//! runas's on-disk cache (docs/ARCHITECTURE.md "Cache"): where it lives ([`dir`]), the file primitives every
 //! cached thing is written with ([`fs`]: 0700 directory, 0600 files, atomic replace), and the
 //! caches built on them ([`detection`], [`provider_metadata`] for discovery documents and key
 //! sets, and [`store`] for tokens and credentials).

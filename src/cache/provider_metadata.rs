@@ -1,6 +1,6 @@
 //! Each issuer's discovery document and JWKS, kept for a day under `providers/` in the cache
 //! directory so that a new runas process logs in with one token request instead of three
-//! requests (DESIGN §6). Only public documents live here, but the files are 0600 like every
+//! requests (docs/ARCHITECTURE.md "Trusted identity propagation"). Only public documents live here, but the files are 0600 like every
 //! other cache file.
 //!
 //! The documents are stored as the IdP sent them (JSON values); this module does not know what

@@ -1,4 +1,4 @@
-//! Cached tokens and credentials (DESIGN §7). Tokens are keyed by (issuer, client id), so one
+//! Cached tokens and credentials (docs/ARCHITECTURE.md "Cache"). Tokens are keyed by (issuer, client id), so one
 //! login serves every profile of the same IdP app; credentials are keyed by profile. Each
 //! entry is one JSON file written with [`super::fs::write_atomic`] (0600, atomic), and a
 //! per-key advisory lock ([`Store::lock`]) lets concurrent callers — twenty `credential_process`

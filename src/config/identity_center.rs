@@ -1,4 +1,4 @@
-//! The trusted-identity-propagation keys of a profile (DESIGN §6): `identity_center_*`,
+//! The trusted-identity-propagation keys of a profile (docs/ARCHITECTURE.md "Trusted identity propagation"): `identity_center_*`,
 //! `identity_enhanced_role_arn` and `s3_access_grants_*`, read into an [`IdentityCenter`] and
 //! checked. These keys are the profile's own (never inherited: they name one application and
 //! one role), and they only make sense on a profile that logs in with a web identity, since

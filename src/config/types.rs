@@ -72,7 +72,7 @@ impl fmt::Display for ConfigIssue {
     }
 }
 
-/// What a profile is for, decided in the order of DESIGN §2 / the config brief.
+/// What a profile is for, decided in the order of docs/ARCHITECTURE.md "Profile keys".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileKind {
@@ -177,7 +177,7 @@ pub struct Profile {
     pub token_env: Option<String>,
     pub credential_process: Option<String>,
     pub sso: Option<SsoProfile>,
-    /// Trusted identity propagation (DESIGN §6): the profile's credentials come from
+    /// Trusted identity propagation (docs/ARCHITECTURE.md): the profile's credentials come from
     /// `identity_enhanced_role_arn` assumed with the Identity Center context.
     pub identity_center: Option<IdentityCenter>,
     /// The profile is unusable (or partly) for these reasons.

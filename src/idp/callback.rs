@@ -1,5 +1,5 @@
 //! The one-shot loopback listener that receives the browser's authorization-code redirect
-//! (DESIGN §4, RFC 8252 §7.3). It owns the socket for the length of one login: it binds the
+//! (docs/ARCHITECTURE.md "Login flows", RFC 8252 §7.3). It owns the socket for the length of one login: it binds the
 //! redirect URI's port on loopback only, turns away every request that is not the real
 //! callback with an error page while it keeps waiting, answers the real one with the success
 //! page, and closes, so a second request finds the port closed. It must not talk to the
@@ -27,7 +27,7 @@ use crate::creds::Secret;
 use connection::{Ending, OwnedExpectation, send, serve};
 pub use request::{ParseError, Request, parse_request};
 
-/// How long a login may take in the browser before runas gives up (DESIGN §4).
+/// How long a login may take in the browser before runas gives up (docs/ARCHITECTURE.md "Login flows").
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// A connection must deliver its request head within this; a stalled client is answered 408
 /// and closed, and since every connection is served on its own task it never delays the real

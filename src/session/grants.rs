@@ -1,4 +1,4 @@
-//! S3 Access Grants for a profile (DESIGN §6): credentials for one S3 target, asked with the
+//! S3 Access Grants for a profile (docs/ARCHITECTURE.md "Trusted identity propagation"): credentials for one S3 target, asked with the
 //! profile's identity-enhanced session (`GetDataAccess`), cached per (profile, target,
 //! permission) and reused while fresh by the same rule as role credentials. One lock per key
 //! makes concurrent callers share one `GetDataAccess`.

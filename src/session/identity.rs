@@ -92,7 +92,7 @@ impl Session {
                 events,
             )
             .await?;
-        // An unreadable cache means a login, not a failure (DESIGN §7).
+        // An unreadable cache means a login, not a failure (docs/ARCHITECTURE.md "Cache").
         let cached = self
             .store
             .tokens(&issuer, &web.client_id)

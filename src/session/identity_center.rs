@@ -1,4 +1,4 @@
-//! Trusted identity propagation (DESIGN §6): after the web-identity exchange of a profile with
+//! Trusted identity propagation (docs/ARCHITECTURE.md): after the web-identity exchange of a profile with
 //! `identity_center_*` keys, the IdP's ID token is exchanged with Identity Center
 //! (`CreateTokenWithIAM`, signed with the web-identity role's credentials) for the user's
 //! identity context, and `identity_enhanced_role_arn` is assumed with it. The identity-enhanced

@@ -1,4 +1,4 @@
-//! "Credentials for profile P" (DESIGN §7, §10): cached credentials if still fresh, else the
+//! "Credentials for profile P" (docs/ARCHITECTURE.md "Cache", "Code map"): cached credentials if still fresh, else the
 //! ID token (cache → refresh → login) exchanged with STS, chains followed, the result cached.
 //! This is the only module that composes config, idp, aws and cache; the CLI and the TUI both
 //! call it and learn what it is doing through [`SessionEvent`]s, so neither knows how a login

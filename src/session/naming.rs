@@ -1,4 +1,4 @@
-//! Role session names (DESIGN §5): `role_session_name` if set, else who logged in — the
+//! Role session names (docs/ARCHITECTURE.md "AWS calls"): `role_session_name` if set, else who logged in — the
 //! token's `email`, `preferred_username` or `sub` — made to fit STS's `[\w+=,.@-]{2,64}`.
 
 /// A name STS accepts, built from `wanted`: disallowed characters become `-`, the result is cut

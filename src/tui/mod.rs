@@ -1,4 +1,4 @@
-//! The full-screen TUI (DESIGN §9, §10): profiles with live status, login in the browser or with
+//! The full-screen TUI (docs/ARCHITECTURE.md "TUI", "Code map"): profiles with live status, login in the browser or with
 //! a device code, shell and export hand-off. The Elm shape: [`state::App`], [`msg::Msg`],
 //! [`update::update`] (pure), [`view::view`] (pure, clock injected), effects run as tokio tasks
 //! that send messages back ([`effects`]), one terminal guard ([`terminal`]) drawing on

@@ -1,5 +1,5 @@
 //! The discovery check that ends detection: the issuer a provider publishes in
-//! `{issuer}/.well-known/openid-configuration` is the final word on its issuer (DESIGN §3).
+//! `{issuer}/.well-known/openid-configuration` is the final word on its issuer (docs/ARCHITECTURE.md "Identity-provider detection").
 //! Only the `issuer` field is read here; full discovery (endpoints, JWKS) belongs to the
 //! login flows.
 

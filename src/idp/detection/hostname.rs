@@ -3,7 +3,7 @@
 
 use crate::config::ProviderKind;
 
-/// Domains owned by hosted providers, in the order DESIGN §3 lists them.
+/// Domains owned by hosted providers, in the order docs/ARCHITECTURE.md "Identity-provider detection" lists them.
 const HOSTED_DOMAINS: [(&str, ProviderKind); 6] = [
     ("okta.com", ProviderKind::Okta),
     ("oktapreview.com", ProviderKind::Okta),

@@ -1,4 +1,4 @@
-//! From a `web_identity_auth_url` to an issuer, per provider (DESIGN §3), and the Entra
+//! From a `web_identity_auth_url` to an issuer, per provider (docs/ARCHITECTURE.md "Identity-provider detection"), and the Entra
 //! issuer-template check. Pure functions: discovery, which has the final word, is done by the
 //! caller.
 //!

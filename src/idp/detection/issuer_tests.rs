@@ -1,6 +1,6 @@
 //! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
 //!
-//! Every normalisation case of DESIGN §3, one provider at a time. Kept beside `issuer.rs`
+//! Every normalisation case of docs/ARCHITECTURE.md "Identity-provider detection", one provider at a time. Kept beside `issuer.rs`
 //! rather than inside it so each file stays readable.
 
 use super::*;

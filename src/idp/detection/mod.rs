@@ -1,4 +1,4 @@
-//! Identity-provider detection (DESIGN §3): which provider a `web_identity_auth_url` belongs
+//! Identity-provider detection (docs/ARCHITECTURE.md): which provider a `web_identity_auth_url` belongs
 //! to, how that was decided, and which issuer it resolves to. The decision is, in order, the
 //! profile's `web_identity_provider`, the hostname rules ([`hostname`]), one `HEAD` probe
 //! ([`probe`]); the issuer is normalised per provider ([`issuer`]) and then confirmed or

@@ -1,5 +1,5 @@
 //! The network half of detection: one `HEAD` of the auth URL, read for the markers each
-//! self-hosted provider leaves in its headers (DESIGN §3). A probe never fails: any error
+//! self-hosted provider leaves in its headers (docs/ARCHITECTURE.md "Identity-provider detection"). A probe never fails: any error
 //! becomes [`DetectionMethod::ProbeFailed`] with a short reason, and detection falls back to
 //! generic OIDC.
 
@@ -39,7 +39,7 @@ pub async fn probe_with_timeout(
     }
 }
 
-/// The first provider marker found in a response's headers, in the order of DESIGN §3.
+/// The first provider marker found in a response's headers, in the order of docs/ARCHITECTURE.md "Identity-provider detection".
 pub(crate) fn evidence_in(headers: &HeaderMap) -> ProbeEvidence {
     let cookie_names: Vec<String> = headers
         .get_all(SET_COOKIE)
