@@ -15,7 +15,9 @@ mod iam;
 
 use super::raw_http;
 
-const READY_DEADLINE: Duration = Duration::from_secs(30);
+/// Only turns peers that never come up into a message: on a machine saturated by parallel
+/// builds, node's first start of the IdP peer has taken more than 30 s.
+const READY_DEADLINE: Duration = Duration::from_secs(90);
 const START_ATTEMPTS: usize = 3;
 /// The account moto puts every resource in.
 pub const ACCOUNT_ID: &str = "123456789012";
