@@ -1,26 +1,15 @@
-//! The trusted-identity-propagation keys (docs/ARCHITECTURE.md "Trusted identity propagation"): one fixture per invalid setting, each
-//! asserted as the `file:line: profile NAME: …` text a person sees.
+//! The trusted-identity-propagation keys (docs/ARCHITECTURE.md "Trusted identity
+//! propagation"): one fixture per invalid setting, each asserted as the `file:line: profile
+//! NAME: …` text a person sees.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use runas::config::{self, ConfigIssue};
+use common::config_fixture::{load, path as fixture_path, texts};
 
-fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/config")
-        .join(name)
-}
-
+/// Every profile error in the file.
 fn errors(name: &str) -> Vec<String> {
-    let path = fixture_path(name);
-    let config = config::load(&path).expect("fixture must be readable");
-    let shown = path.display().to_string();
-    config
-        .profiles
-        .iter()
-        .flat_map(|p| &p.errors)
-        .map(|issue: &ConfigIssue| issue.to_string().replacen(&shown, name, 1))
-        .collect()
+    let config = load(name);
+    texts(config.profiles.iter().flat_map(|p| &p.errors), name)
 }
 
 #[test]

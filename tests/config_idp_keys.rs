@@ -3,29 +3,18 @@
 //! except loopback) and `web_identity_token_env` (a variable name, never a pasted token; a
 //! workload profile beside `web_identity_token_file`).
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::config_fixture::{load, texts};
 use runas::config::{self, Config, ProfileKind};
 
-fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/config")
-        .join(name)
-}
-
-fn load(name: &str) -> Config {
-    config::load(&fixture_path(name)).expect("fixture must be readable")
-}
-
-/// Every profile issue as `FILE:LINE: ...` text, the path shortened to the fixture name.
+/// Every profile issue, errors and warnings.
 fn issues(config: &Config, name: &str) -> Vec<String> {
-    let path = fixture_path(name).display().to_string();
-    config
-        .profiles
-        .iter()
-        .flat_map(|profile| profile.errors.iter().chain(&profile.warnings))
-        .map(|issue| issue.to_string().replacen(&path, name, 1))
-        .collect()
+    let profile_issues = config.profiles.iter();
+    texts(
+        profile_issues.flat_map(|p| p.errors.iter().chain(&p.warnings)),
+        name,
+    )
 }
 
 #[test]

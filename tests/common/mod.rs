@@ -10,6 +10,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod cli;
+pub mod config_fixture;
 pub mod device;
 pub mod endpoint;
 pub mod fault_server;
