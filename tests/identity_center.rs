@@ -6,6 +6,7 @@
 //! secret hygiene at RUST_LOG=trace, and the proof that GetDataAccess reaches the configured
 //! endpoint without a DNS lookup (strace where it works; in any case the loopback-only network
 //! namespace of scripts/test.sh, where a lookup could not succeed, and the peer's count).
+//! The TUI's side: tui_identity_center.rs.
 
 #![cfg(unix)]
 
@@ -15,47 +16,15 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::peers::IDC_APPLICATION_ARN;
-use common::{PeerOptions, Peers, RunasHome, free_callback_uri, idp_defaults, read_json};
+use common::access_grants::{GRANT_SCOPE, TARGET, analyst_home, calls, grant_files, tip_peers};
+use common::{PeerOptions, Peers, RunasHome, read_json};
 use serde_json::Value;
-
-const TARGET: &str = "s3://reports/team-a/";
-const GRANT_SCOPE: &str = "s3://reports/team-a/*";
-
-/// A home with profile `analyst`: the IdP login, the web-identity role `web`, and the
-/// identity-enhanced role `analyst`, every AWS call sent to the one peer port.
-fn analyst_home(peers: &Peers) -> RunasHome {
-    let web_role = peers.create_role("web", Duration::from_secs(3600));
-    let enhanced_role = peers.create_role("analyst", Duration::from_secs(3600));
-    let mut home = RunasHome::new(peers);
-    home.set("AWS_ENDPOINT_URL", &peers.aws_endpoint());
-    home.write_config(&format!(
-        "{}[profile analyst]\nweb_identity_callback_uri = {}\nrole_arn = {web_role}\n\
-         region = us-east-1\nidentity_center_application_arn = {IDC_APPLICATION_ARN}\n\
-         identity_enhanced_role_arn = {enhanced_role}\ns3_access_grants_target = {TARGET}\n",
-        idp_defaults(peers),
-        free_callback_uri()
-    ));
-    home
-}
-
-fn tip_peers(options: PeerOptions) -> Peers {
-    Peers::start(options.auto_login("alice").strict_sts().identity_center())
-}
-
-fn calls(peers: &Peers, action: &str) -> u64 {
-    peers.aws_stats().get(action).copied().unwrap_or(0)
-}
 
 /// The peers' AWS CLI v1 when installed, else the Debian AWS CLI v2.
 fn aws_cli() -> Option<std::path::PathBuf> {
     [common::peers::aws_cli_v1(), "/usr/bin/aws".into()]
         .into_iter()
         .find(|path| path.exists())
-}
-
-fn grant_files(home: &RunasHome) -> Vec<std::path::PathBuf> {
-    home.cache_files("grants")
 }
 
 #[test]
@@ -379,65 +348,4 @@ fn concurrent_s3ag_calls_share_one_get_data_access() {
     assert!(keys.windows(2).all(|pair| pair[0] == pair[1]), "{keys:?}");
     assert_eq!(calls(&peers, "s3control:GetDataAccess"), 1);
     assert_eq!(grant_files(&home).len(), 1);
-}
-
-/// The TUI end to end in tmux: Enter logs the identity-center profile in (browser through the
-/// scripted IdP login), `a` fetches its configured grant, and the grant appears under the
-/// profile as its own row with a countdown, from one GetDataAccess.
-#[test]
-fn the_tui_logs_in_and_shows_the_grant_a_fetches_under_the_profile() {
-    use common::tmux::{TMUX, Tmux};
-    if !Path::new(TMUX).exists() {
-        eprintln!("skipped: {TMUX} is not installed");
-        return;
-    }
-    let peers = tip_peers(PeerOptions::default().access_grant(GRANT_SCOPE, "READ"));
-    let home = analyst_home(&peers);
-    // The TUI runs with exactly the variables of the home's CLI runs.
-    let command = home.command(&[]);
-    let mut script = String::new();
-    for (name, value) in command.get_envs() {
-        if let (Some(name), Some(value)) = (name.to_str(), value.and_then(|v| v.to_str())) {
-            script.push_str(&format!("export {name}='{value}'\n"));
-        }
-    }
-    script.push_str(&format!(
-        "export NO_COLOR=1 TERM=xterm-256color\n'{}' 2> '{}/tui.err'\n",
-        common::cli::runas_binary(),
-        home.path().display()
-    ));
-    let script_path = home.path().join("tui.sh");
-    std::fs::write(&script_path, script).expect("write the TUI script");
-    let tmux = Tmux::start_sized(home.path(), &script_path, 120, 30);
-    let deadline = Duration::from_secs(60);
-    let stderr = || std::fs::read_to_string(home.path().join("tui.err")).unwrap_or_default();
-    tmux.wait_screen(
-        "the analyst row",
-        deadline,
-        |s| s.contains(" analyst "),
-        stderr,
-    );
-    tmux.keys(&["Enter"]);
-    tmux.wait_screen(
-        "a countdown on the analyst row",
-        deadline,
-        |screen| {
-            screen
-                .lines()
-                .any(|line| line.contains(" analyst ") && line.contains("m ") && line.contains('s'))
-                && !screen.contains("Log in ·")
-        },
-        stderr,
-    );
-    assert_eq!(calls(&peers, "sso-oidc:CreateTokenWithIAM"), 1);
-    tmux.keys(&["a"]);
-    let screen = tmux.wait_screen(
-        "the grant row under the profile",
-        deadline,
-        |screen| screen.contains(&format!("└ {TARGET} READ")),
-        stderr,
-    );
-    assert_eq!(calls(&peers, "s3control:GetDataAccess"), 1, "{screen}");
-    assert_eq!(grant_files(&home).len(), 1, "{screen}");
-    tmux.keys(&["q"]);
 }

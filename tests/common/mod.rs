@@ -9,6 +9,7 @@
 // Each test crate compiles this module on its own and uses only part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod access_grants;
 pub mod cli;
 pub mod config_fixture;
 pub mod device;
