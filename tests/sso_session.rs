@@ -3,53 +3,22 @@
 //! opens the verification URL, the role's credentials reaching STS, the token shared with the
 //! real AWS CLI through `$HOME/.aws/sso/cache` in both directions, the refresh-token grant
 //! instead of a new login, and a clear refusal for a role the user has no assignment for.
+//! A token from the AWS CLI v2's `aws sso login`: sso_session_aws_cli_v2.rs; the TUI:
+//! tui_sso_session.rs.
 
 #![cfg(unix)]
 
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use common::cli::{RUN_DEADLINE, read_json, run_to_end};
 use common::peers::{SSO_REGION, SSO_START_URL, aws_cli_v1};
-use common::tmux::{TMUX, Tmux};
-use common::{ACCOUNT_ID, PeerOptions, Peers, RunOutput, RunasHome, count};
+use common::sso_home::{ROLE, identity_center, token_path};
+use common::{ACCOUNT_ID, RunOutput, RunasHome, count};
 use serde_json::Value;
-
-const ROLE: &str = "Admin";
-/// `printf %s corp | sha1sum`: the AWS CLI's token file of sso-session "corp".
-const CORP_TOKEN_FILE: &str = "ee0bfd2552fbd840c02cc48b6e823320543c450f.json";
-
-/// Peers with Identity Center on and alice assigned `ROLE` in the account, and a home whose
-/// config has sso-session `corp` with profile `corp` (that role) and `nope` (a role alice has
-/// no assignment for). Every AWS service is reached at the one peer port, and `$BROWSER`
-/// approves the device code by opening the verification URL.
-fn identity_center() -> (Peers, RunasHome) {
-    let peers = Peers::start(
-        PeerOptions::default()
-            .identity_center()
-            .account_assignment(ACCOUNT_ID, ROLE),
-    );
-    let mut home = RunasHome::new(&peers);
-    home.set("AWS_ENDPOINT_URL", &peers.aws_endpoint());
-    let follow = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/follow.sh");
-    home.set("BROWSER", &follow.display().to_string());
-    home.write_config(&format!(
-        "[sso-session corp]\nsso_start_url = {SSO_START_URL}\nsso_region = {SSO_REGION}\n\
-         sso_registration_scopes = sso:account:access\n\n\
-         [profile corp]\nsso_session = corp\nsso_account_id = {ACCOUNT_ID}\n\
-         sso_role_name = {ROLE}\nregion = us-east-1\n\n\
-         [profile nope]\nsso_session = corp\nsso_account_id = {ACCOUNT_ID}\n\
-         sso_role_name = NotAssigned\nregion = us-east-1\n"
-    ));
-    (peers, home)
-}
-
-fn token_path(home: &RunasHome) -> PathBuf {
-    home.path().join(".aws/sso/cache").join(CORP_TOKEN_FILE)
-}
 
 /// The real AWS CLI v1 in the same clean environment as runas, reading the test config.
 fn aws_cli(home: &RunasHome, args: &[&str]) -> RunOutput {
@@ -269,84 +238,6 @@ fn a_role_without_an_assignment_is_refused_with_the_reason() {
     );
 }
 
-/// The AWS CLI v2 of the Debian package: the one with `aws sso login`.
-const AWS_CLI_V2: &str = "/usr/bin/aws";
-
-/// An `AWS_DATA_PATH` directory whose sso-oidc endpoint rules send every request to the peer:
-/// AWS CLI 2.9 predates `AWS_ENDPOINT_URL`, but reads endpoint rule sets from this path first.
-fn sso_oidc_rules_to(peers: &Peers, home: &RunasHome) -> PathBuf {
-    let data = home.path().join("aws-data");
-    let dir = data.join("sso-oidc").join("2019-06-10");
-    std::fs::create_dir_all(&dir).expect("create the data path");
-    let parameter = |built_in: &str, kind: &str, required: bool| {
-        let mut value = serde_json::json!({
-            "builtIn": built_in, "required": required, "documentation": "", "type": kind
-        });
-        if required {
-            value["default"] = Value::Bool(false);
-        }
-        value
-    };
-    let rules = serde_json::json!({
-        "version": "1.0",
-        "parameters": {
-            "Region": parameter("AWS::Region", "String", false),
-            "UseDualStack": parameter("AWS::UseDualStack", "Boolean", true),
-            "UseFIPS": parameter("AWS::UseFIPS", "Boolean", true),
-            "Endpoint": parameter("SDK::Endpoint", "String", false),
-        },
-        "rules": [{
-            "conditions": [],
-            "endpoint": {"url": peers.aws_endpoint(), "properties": {}, "headers": {}},
-            "type": "endpoint"
-        }]
-    });
-    std::fs::write(dir.join("endpoint-rule-set-1.json"), rules.to_string())
-        .expect("write the endpoint rules");
-    data
-}
-
-#[test]
-fn a_token_from_aws_sso_login_is_used_by_runas_without_a_login() {
-    if !Path::new(AWS_CLI_V2).exists() {
-        eprintln!("skipped: {AWS_CLI_V2} (the awscli package, AWS CLI v2) is not installed");
-        return;
-    }
-    let (peers, home) = identity_center();
-    let data = sso_oidc_rules_to(&peers, &home);
-    // `$BROWSER` (Python's webbrowser honours it) approves the code, as it does for runas.
-    let mut login = home.program(AWS_CLI_V2, &["sso", "login", "--sso-session", "corp"]);
-    login.env("AWS_DATA_PATH", &data);
-    run_to_end(login, RUN_DEADLINE).succeeded("aws sso login --sso-session corp");
-    let token = read_json(&token_path(&home));
-    assert!(token["refreshToken"].is_string(), "{token}");
-    let after_cli = peers.aws_stats();
-    assert_eq!(count(&after_cli, "sso-oidc:RegisterClient"), 1);
-
-    home.run_ok(&["credential-process", "corp"]);
-    let after_runas = peers.aws_stats();
-    assert_eq!(
-        count(&after_runas, "sso-oidc:"),
-        count(&after_cli, "sso-oidc:"),
-        "no CreateToken or StartDeviceAuthorization: {after_cli:?} -> {after_runas:?}"
-    );
-    assert_eq!(count(&after_runas, "sso:GetRoleCredentials"), 1);
-
-    // A forced runas login finds the AWS CLI's client registration under botocore's file
-    // name: no second RegisterClient.
-    home.run_ok(&["login", "corp", "--force"]);
-    let after_force = peers.aws_stats();
-    assert_eq!(
-        count(&after_force, "sso-oidc:RegisterClient"),
-        1,
-        "{after_force:?}"
-    );
-    assert_eq!(
-        count(&after_force, "sso-oidc:StartDeviceAuthorization"),
-        count(&after_runas, "sso-oidc:StartDeviceAuthorization") + 1
-    );
-}
-
 #[test]
 fn a_legacy_profile_shares_its_token_by_start_url() {
     let (peers, home) = identity_center();
@@ -455,76 +346,4 @@ fn parallel_callers_of_one_sso_session_share_one_login() {
         "{stats:?}"
     );
     assert_eq!(count(&stats, "sso:GetRoleCredentials"), 4, "{stats:?}");
-}
-
-/// The TUI in tmux: the sso row shows its badge, account and role; Enter runs the device login
-/// (approved by `$BROWSER`) and the row gets a countdown.
-#[test]
-fn the_tui_logs_an_sso_profile_in_with_enter() {
-    if !Path::new(TMUX).exists() {
-        eprintln!("skipped: {TMUX} is not installed");
-        return;
-    }
-    let (peers, home) = identity_center();
-    let script = home.path().join("tui.sh");
-    let follow = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/follow.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "export HOME='{home}' AWS_CONFIG_FILE='{config}' RUNAS_CACHE_DIR='{home}/runas-cache' \
-             AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_ENDPOINT_URL='{endpoint}' \
-             AWS_EC2_METADATA_DISABLED=true BROWSER='{browser}' NO_COLOR=1 TERM=xterm-256color\n\
-             '{binary}' 2> '{home}/tui.err'\n",
-            home = home.path().display(),
-            config = home.config_path().display(),
-            endpoint = peers.aws_endpoint(),
-            browser = follow.display(),
-            binary = common::cli::runas_binary(),
-        ),
-    )
-    .expect("write the TUI script");
-    let tmux = Tmux::start_sized(home.path(), &script, 120, 30);
-    let corp_line = |screen: &str| {
-        // The list pane is the first bordered cell of a line.
-        screen
-            .lines()
-            .filter_map(|line| line.split('│').nth(1))
-            .find(|cell| cell.contains(" corp ") && cell.contains(" sso "))
-            .map(str::to_owned)
-    };
-    let wait = |what: &str, check: &dyn Fn(&str) -> bool| {
-        tmux.wait_screen(what, RUN_DEADLINE, check, String::new)
-    };
-    let listed = wait("the corp row, never logged in", &|s| {
-        corp_line(s).is_some_and(|line| line.contains("never logged in"))
-    });
-    assert!(
-        corp_line(&listed).is_some_and(|line| line.contains(ACCOUNT_ID)),
-        "{listed}"
-    );
-    // The rows sort by name: corp comes before nope; select it explicitly.
-    tmux.keys(&["g"]);
-    tmux.keys(&["Enter"]);
-    let logged_in = wait("a countdown on the corp row", &|s| {
-        // "59m 58s" or "7h 59m": two number-unit words in a row.
-        corp_line(s).is_some_and(|line| {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            words.windows(2).any(|pair| {
-                let number_with = |word: &str, units: &[char]| {
-                    word.strip_suffix(units)
-                        .is_some_and(|n| n.parse::<u32>().is_ok())
-                };
-                number_with(pair[0], &['h', 'm']) && number_with(pair[1], &['m', 's'])
-            })
-        })
-    });
-    tmux.keys(&["q"]);
-    drop(tmux);
-    assert!(token_path(&home).exists(), "{logged_in}");
-    let stats = peers.aws_stats();
-    assert_eq!(
-        count(&stats, "sso-oidc:StartDeviceAuthorization"),
-        1,
-        "{stats:?}"
-    );
 }

@@ -19,6 +19,7 @@ pub mod identity_center;
 pub mod login;
 pub mod peers;
 pub mod raw_http;
+pub mod sso_home;
 pub mod tmux;
 
 pub use cli::{
