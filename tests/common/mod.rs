@@ -18,6 +18,7 @@ pub mod fault_server;
 pub mod identity_center;
 pub mod login;
 pub mod peers;
+pub mod process;
 pub mod raw_http;
 pub mod sso_home;
 pub mod tmux;
