@@ -32,7 +32,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::cache::store::CredentialEntry;
 use crate::creds::Secret;
 use crate::session::{Session, SessionEvent};
-use crate::shell::{Environment, Variable, vars};
+use crate::shell::{self, Environment, Variable, vars};
 pub use keeper::{Held, Keeper, Problem};
 use request::{Expected, Refusal};
 
@@ -158,18 +158,7 @@ impl Endpoint {
                 value: self.shared.token.clone(),
             },
         ];
-        if let Some(region) = region.filter(|region| !region.is_empty()) {
-            for name in [vars::REGION, vars::DEFAULT_REGION] {
-                set.push(Variable {
-                    name,
-                    value: Secret::new(region),
-                });
-            }
-        }
-        set.push(Variable {
-            name: vars::RUNAS_PROFILE,
-            value: Secret::new(self.shared.profile.as_str()),
-        });
+        set.extend(shell::context_variables(&self.shared.profile, region));
         Environment {
             set,
             unset: SHADOWING_VARIABLES.to_vec(),

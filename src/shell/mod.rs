@@ -121,20 +121,29 @@ impl Handoff {
             name: vars::CREDENTIAL_EXPIRATION,
             value: Secret::new(rfc3339_utc(creds.expiration)),
         });
-        if let Some(region) = self.region.as_deref().filter(|region| !region.is_empty()) {
-            for name in [vars::REGION, vars::DEFAULT_REGION] {
-                set.push(Variable {
-                    name,
-                    value: Secret::new(region),
-                });
-            }
-        }
-        set.push(Variable {
-            name: vars::RUNAS_PROFILE,
-            value: Secret::new(self.profile.as_str()),
-        });
+        set.extend(context_variables(&self.profile, self.region.as_deref()));
         Environment { set, unset }
     }
+}
+
+/// The variables that say which profile and region a child works in, whatever carries its
+/// credentials (keys or the credentials endpoint). An empty or missing region sets none: the
+/// person's own region is then the best guess.
+pub fn context_variables(profile: &str, region: Option<&str>) -> Vec<Variable> {
+    let mut set = Vec::with_capacity(3);
+    if let Some(region) = region.filter(|region| !region.is_empty()) {
+        for name in [vars::REGION, vars::DEFAULT_REGION] {
+            set.push(Variable {
+                name,
+                value: Secret::new(region),
+            });
+        }
+    }
+    set.push(Variable {
+        name: vars::RUNAS_PROFILE,
+        value: Secret::new(profile),
+    });
+    set
 }
 
 /// RFC 3339 with whole seconds and a `Z`, the form the AWS SDKs and CLI parse.
