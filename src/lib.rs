@@ -14,6 +14,7 @@ pub mod idp;
 pub mod jwt;
 pub mod server;
 pub mod session;
+pub mod setup;
 pub mod shell;
 pub mod tui;
 
