@@ -9,6 +9,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod creds;
+pub mod doctor;
 pub mod http;
 pub mod idp;
 pub mod jwt;
