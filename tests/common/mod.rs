@@ -17,6 +17,7 @@ pub mod identity_center;
 pub mod login;
 pub mod peers;
 pub mod raw_http;
+pub mod stack;
 pub mod tmux;
 
 pub use cli::{
