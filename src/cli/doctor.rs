@@ -20,8 +20,10 @@ pub fn run(config_path: &Path, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
         // A live exchange only when the links it depends on are fine: otherwise its failure
         // would repeat the ✗ above.
         if args.login && report.all_ok() {
+            // A real exchange, not cached credentials: they would prove nothing about today's
+            // trust policy.
             let options = SessionOptions {
-                force_login: false,
+                force_login: true,
                 ..SessionOptions::default()
             };
             let outcome = match obtain(&session, &args.profile, &options).await {

@@ -100,12 +100,9 @@ async fn idp_links(
     http: &http::reqwest::Client,
     out: &mut Vec<Link>,
 ) {
-    let auth_line = root
-        .get("web_identity_auth_url")
-        .map_or(root.line, |entry| entry.line);
     let where_url = format!(
-        "web_identity_auth_url ({}:{auth_line})",
-        root.file.display()
+        "web_identity_auth_url ({})",
+        key_location(session, root, "web_identity_auth_url")
     );
     let detection = match idp::detect_offline(&web.auth_url, web.provider) {
         Some((provider, method)) => format!("{} ({})", provider.as_str(), method_text(&method)),
@@ -213,6 +210,33 @@ async fn idp_links(
         }
     } else if let Some(callback) = &web.callback {
         out.push(callback_link(&callback.uri).await);
+    }
+}
+
+/// `FILE:LINE` of the line that gives `profile` its `key`: its own, else the nearest profile it
+/// inherits web-identity keys from (its `source_profile` chain, then `[default]`).
+fn key_location(session: &Session, profile: &Profile, key: &str) -> String {
+    let config = session.config();
+    let mut current = Some(profile);
+    let mut seen = 0;
+    while let Some(each) = current {
+        if let Some(entry) = each.get(key) {
+            return format!("{}:{}", each.file.display(), entry.line);
+        }
+        seen += 1;
+        // Bounded: a source_profile loop must not spin.
+        current = each
+            .source_profile
+            .as_deref()
+            .filter(|_| seen < config.profiles.len())
+            .and_then(|name| config.profile(name));
+    }
+    match config
+        .profile("default")
+        .and_then(|default| default.get(key).map(|e| (default, e)))
+    {
+        Some((default, entry)) => format!("{}:{}", default.file.display(), entry.line),
+        None => format!("{}:{}", profile.file.display(), profile.line),
     }
 }
 

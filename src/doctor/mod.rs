@@ -37,11 +37,20 @@ impl Link {
         }
     }
 
+    /// A broken link. A multi-line `detail` (an error with its hint) is joined into one line:
+    /// the report has one line per link and one for its fix.
     pub fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Link {
+        let detail: String = detail.into();
+        let detail = detail
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join(" — ");
         Link {
             name,
             ok: false,
-            detail: detail.into(),
+            detail,
             fix: Some(fix.into()),
         }
     }
