@@ -124,7 +124,7 @@ pub fn plan(
         notes: Vec::new(),
     };
     match root.kind {
-        ProfileKind::Sso => return Ok(sso_plan(root, name)),
+        ProfileKind::Sso => return Ok(sso::sso_plan(root, name)),
         ProfileKind::WebIdentity | ProfileKind::TokenFile => {
             let facts = identity.ok_or_else(|| {
                 unsupported(
@@ -372,42 +372,13 @@ fn logical_id(role_name: &str) -> String {
     format!("Role{cleaned}")
 }
 
-fn sso_plan(profile: &Profile, name: &str) -> Plan {
-    let sso = profile.sso.clone().unwrap_or(crate::config::SsoProfile {
-        session: None,
-        start_url: None,
-        region: None,
-        account_id: None,
-        role_name: None,
-    });
-    let unknown = || "(not set)".to_owned();
-    Plan {
-        profile: name.to_owned(),
-        description: format!("runas profile {name}: IAM Identity Center, nothing to create in IAM"),
-        oidc_provider: None,
-        roles: Vec::new(),
-        identity_center: None,
-        notes: vec![
-            "IAM Identity Center creates the role itself when a permission set is assigned; \
-             there is no IAM resource to deploy for this profile."
-                .to_owned(),
-            format!(
-                "In Identity Center (start URL {}, region {}): assign your user or group the \
-                 permission set {} on account {}.",
-                sso.start_url.unwrap_or_else(unknown),
-                sso.region.unwrap_or_else(unknown),
-                sso.role_name.unwrap_or_else(unknown),
-                sso.account_id.unwrap_or_else(unknown),
-            ),
-        ],
-    }
-}
-
 /// Two roles of one chain may add the same sentence.
 fn dedupe_notes(plan: &mut Plan) {
     let mut seen = HashSet::new();
     plan.notes.retain(|note| seen.insert(note.clone()));
 }
+
+mod sso;
 
 #[cfg(test)]
 mod tests;
