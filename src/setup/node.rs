@@ -36,9 +36,9 @@ impl Node {
     pub fn to_yaml(&self, comments: &[String]) -> String {
         let mut out = String::new();
         for comment in comments {
-            for line in comment.lines() {
+            for line in comment.lines().flat_map(|line| wrapped(line, COMMENT_WIDTH)) {
                 out.push_str(if line.is_empty() { "#" } else { "# " });
-                out.push_str(line);
+                out.push_str(&line);
                 out.push('\n');
             }
         }
@@ -52,6 +52,27 @@ impl Node {
         }
         out
     }
+}
+
+/// Comment lines are wrapped to this many characters so a template reads in a terminal.
+const COMMENT_WIDTH: usize = 96;
+
+/// `line` broken at spaces into pieces of at most `width` characters (a longer word stays whole).
+fn wrapped(line: &str, width: usize) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    for word in line.split(' ') {
+        let current = pieces.last_mut().map_or(0, |piece| piece.chars().count());
+        if current > 0 && current + 1 + word.chars().count() > width {
+            pieces.push(String::new());
+        }
+        if let Some(piece) = pieces.last_mut() {
+            if !piece.is_empty() {
+                piece.push(' ');
+            }
+            piece.push_str(word);
+        }
+    }
+    pieces
 }
 
 fn indent(out: &mut String, level: usize) {
@@ -191,6 +212,13 @@ mod tests {
              Action:\n      - sts:AssumeRole\n    Condition:\n      StringEquals:\n        \
              idp.example/realms/x:aud: \"yes\"\n"
         );
+    }
+
+    #[test]
+    fn long_comments_wrap_at_spaces() {
+        assert_eq!(wrapped("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(wrapped("averylongword x", 4), vec!["averylongword", "x"]);
+        assert_eq!(wrapped("", 4), vec![""]);
     }
 
     #[test]
