@@ -6,6 +6,8 @@ use openidconnect::url::Url;
 
 use super::Link;
 use super::port_holder::port_holder;
+use crate::aws::EndpointSource;
+use crate::cache::DetectionCache;
 use crate::config::{Flow, Profile, ProfileKind, WebIdentity};
 use crate::http;
 use crate::idp;
@@ -104,20 +106,27 @@ async fn idp_links(
         "web_identity_auth_url ({})",
         key_location(session, root, "web_identity_auth_url")
     );
-    let detection = match idp::detect_offline(&web.auth_url, web.provider) {
-        Some((provider, method)) => format!("{} ({})", provider.as_str(), method_text(&method)),
-        None => {
-            let detected = idp::detect(http, &web.auth_url, None).await;
-            format!("{} ({})", detected.provider.as_str(), detected.reason())
-        }
-    };
-    // The issuer a login would use: config, hostname, cached detection, else a probe.
+    // The issuer a login would use: config, hostname, cached detection, else a probe (whose
+    // answer is cached, so the detection below reads it instead of probing again).
     let issuer = match session.web_identity_facts(root).await {
         Ok(Some(facts)) => facts.issuer,
         _ => idp::issuer_text(&idp::normalize_issuer(
             web.provider.unwrap_or(crate::config::ProviderKind::Oidc),
             &web.auth_url,
         )),
+    };
+    let detection = match idp::detect_offline(&web.auth_url, web.provider) {
+        Some((provider, method)) => format!("{} ({})", provider.as_str(), method_text(&method)),
+        None => {
+            let cached = DetectionCache::load(session.store().dir())
+                .ok()
+                .and_then(|cache| cache.get(&web.auth_url, Utc::now()).cloned());
+            let detected = match cached {
+                Some(detected) => detected,
+                None => idp::detect(http, &web.auth_url, None).await,
+            };
+            format!("{} ({})", detected.provider.as_str(), detected.reason())
+        }
     };
     out.push(Link::pass(
         "detection",
@@ -343,8 +352,9 @@ async fn sts_link(
         Ok(_) => out.push(Link::pass(
             "sts",
             format!(
-                "{} reachable (region {region}, {:?})",
-                endpoint.url, endpoint.source
+                "{} reachable (region {region}, {})",
+                endpoint.url,
+                source_text(endpoint.source)
             ),
         )),
         Err(err) => out.push(Link::fail(
@@ -353,6 +363,15 @@ async fn sts_link(
             "check the network, and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL / the profile's \
              endpoint_url and region, which choose this endpoint",
         )),
+    }
+}
+
+fn source_text(source: EndpointSource) -> &'static str {
+    match source {
+        EndpointSource::ServiceEnvironment => "from AWS_ENDPOINT_URL_STS",
+        EndpointSource::GlobalEnvironment => "from AWS_ENDPOINT_URL",
+        EndpointSource::Profile => "from the profile's endpoint_url",
+        EndpointSource::Regional => "the regional endpoint",
     }
 }
 

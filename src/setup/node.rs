@@ -36,7 +36,10 @@ impl Node {
     pub fn to_yaml(&self, comments: &[String]) -> String {
         let mut out = String::new();
         for comment in comments {
-            for line in comment.lines().flat_map(|line| wrapped(line, COMMENT_WIDTH)) {
+            for line in comment
+                .lines()
+                .flat_map(|line| wrapped(line, COMMENT_WIDTH))
+            {
                 out.push_str(if line.is_empty() { "#" } else { "# " });
                 out.push_str(&line);
                 out.push('\n');
