@@ -9,11 +9,13 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod creds;
+pub mod doctor;
 pub mod http;
 pub mod idp;
 pub mod jwt;
 pub mod server;
 pub mod session;
+pub mod setup;
 pub mod shell;
 pub mod tui;
 

@@ -66,6 +66,35 @@ pub enum Command {
     /// S3 Access Grants credentials for a target, with the profile's identity-enhanced session:
     /// eval "$(runas s3ag PROFILE s3://bucket/prefix/)"; also `s3ag list`, `s3ag clear`
     S3ag(S3agArgs),
+    /// Print what the AWS side needs for the profile (IAM OIDC provider, roles, trust
+    /// policies) as a CloudFormation template to deploy, or as IAM policy JSON
+    Setup(SetupArgs),
+    /// Check every link a login of the profile goes through and say how to fix a broken one;
+    /// exits 0 only when all are fine
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Profile name, as in [profile NAME]
+    #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
+    pub profile: String,
+    /// cloudformation (a YAML template) or json (the IAM policy documents)
+    #[arg(long, value_name = "FORMAT", default_value = "cloudformation")]
+    pub format: crate::setup::Format,
+    /// Trust only ID tokens with this `sub` claim (one user), not every user of the client
+    #[arg(long, value_name = "SUB")]
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Profile name, as in [profile NAME]
+    #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
+    pub profile: String,
+    /// Also log in and exchange the token with STS, explaining a refusal
+    #[arg(long)]
+    pub login: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,12 +7,14 @@ mod completions;
 mod console;
 mod credentials;
 mod detect;
+mod doctor;
 mod list;
 mod output;
 mod prompt;
 mod s3ag;
 mod serve;
 pub(crate) mod session_io;
+mod setup;
 mod status;
 
 use std::path::PathBuf;
@@ -49,6 +51,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Console(args) => console::run(&config_path(cli.config)?, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Prompt(args) => prompt::run(&args),
+        Command::Setup(args) => setup::run(&config_path(cli.config)?, &args),
+        Command::Doctor(args) => doctor::run(&config_path(cli.config)?, &args),
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod command_line;
 mod console;
+mod diagnosis;
 mod error;
 mod grants;
 mod identity;

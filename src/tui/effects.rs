@@ -88,6 +88,9 @@ impl Runner {
                 });
             }
             Effect::OpenConsole { profile } => self.spawn_console(profile),
+            Effect::Doctor { profile } => {
+                super::doctor_keys::spawn(Arc::clone(&self.session), self.messages.clone(), profile)
+            }
             Effect::Shell(_) | Effect::ServerShell(_) | Effect::Copy(_) | Effect::Quit(_) => {}
         }
     }

@@ -8,6 +8,7 @@
 //! itself: the session does the work and the caller prints the [`Outcome`].
 
 mod cache_view;
+mod doctor_keys;
 pub mod effects;
 pub mod fuzzy;
 mod grant_keys;

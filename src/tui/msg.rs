@@ -47,6 +47,12 @@ pub enum Msg {
     Copied(Result<String, String>),
     /// The console sign-in task ended: what to tell the person (never the URL).
     ConsoleOpened(Result<String, String>),
+    /// The doctor report of a profile, as lines (`crate::doctor::Report::lines`).
+    Doctored {
+        profile: String,
+        lines: Vec<String>,
+        all_ok: bool,
+    },
 }
 
 /// How a login task may go about it.
@@ -97,6 +103,10 @@ pub enum Effect {
     /// Sign the profile in to the AWS console (its credentials are fresh in the cache by now)
     /// and open it with the console browser.
     OpenConsole {
+        profile: String,
+    },
+    /// Check every link of the profile's login (`D`) and report with [`Msg::Doctored`].
+    Doctor {
         profile: String,
     },
     /// Leave the TUI with this outcome.

@@ -22,6 +22,7 @@ pub(super) fn on_overlay_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         Overlay::Login { profile } => on_login_modal_key(app, &profile, key),
         Overlay::ConfirmForget { profile } => on_confirm_forget_key(app, &profile, key),
+        Overlay::Doctor { .. } => super::doctor_keys::on_key(app, key),
     }
 }
 

@@ -76,6 +76,11 @@ pub enum Overlay {
     ConfirmForget {
         profile: String,
     },
+    /// `D`: the doctor report of a profile; `None` while it is being checked.
+    Doctor {
+        profile: String,
+        report: Option<Vec<String>>,
+    },
 }
 
 /// One line of the list: a group heading (the IdP), a profile (index into `App::rows`), or one

@@ -76,6 +76,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Msg::Doctored {
+            profile,
+            lines,
+            all_ok,
+        } => {
+            super::doctor_keys::on_report(app, profile, lines, all_ok);
+            Vec::new()
+        }
         Msg::Copied(result) | Msg::ConsoleOpened(result) => {
             app.note = Some(result.unwrap_or_else(|error| error));
             Vec::new()
@@ -157,6 +165,7 @@ fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('a') => fetch_configured_grant(app),
         KeyCode::Char('o') => start(app, LoginMode::Normal, After::Console, false, None),
         KeyCode::Char('x') => overlay_keys::ask_to_forget(app),
+        KeyCode::Char('D') => super::doctor_keys::open(app),
         _ => Vec::new(),
     }
 }

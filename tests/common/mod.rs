@@ -21,6 +21,7 @@ pub mod peers;
 pub mod process;
 pub mod raw_http;
 pub mod sso_home;
+pub mod stack;
 pub mod tmux;
 
 pub use cli::{

@@ -25,6 +25,10 @@ Environment knobs (all optional; without them this is stock moto plus the stats 
   PEER_IDENTITY_CENTER=/path/identity_center.json
       IAM Identity Center, the SSO portal and S3 Access Grants on this port (identity_center.py
       says what and the file's format).
+  PEER_TRUST_POLICIES=1
+      With PEER_OIDC_ISSUER: the account's IAM OIDC provider and the role's trust policy are
+      evaluated as STS does (peer_trust.py): no provider, an audience it does not list, or a
+      trust policy that does not admit the token is refused with STS's code and message.
   PEER_CREDENTIALS_TTL=N
       Every temporary credential expires N seconds after issue, whatever DurationSeconds asked
       (a departure from AWS, whose minimum is 900 s: peer_lifetime.py says why).
@@ -63,8 +67,10 @@ from werkzeug.wrappers import Request, Response
 import federation
 import identity_center
 import peer_calls
+import peer_cfn  # noqa: F401  registers AWS::IAM::OIDCProvider with moto's CloudFormation
 import peer_jwt
 import peer_lifetime
+import peer_trust
 
 OIDC_ISSUER = os.environ.get("PEER_OIDC_ISSUER", "").rstrip("/")
 OIDC_AUDIENCE = os.environ.get("PEER_OIDC_AUDIENCE", "")
@@ -210,8 +216,15 @@ _stock_assume_role_with_web_identity = TokenResponse.assume_role_with_web_identi
 def _checked_assume_role_with_web_identity(self):
     try:
         claims, audience = verify_web_identity_token(self._get_param("WebIdentityToken") or "")
+        if peer_trust.ENABLED:
+            peer_trust.check_provider(claims, self._get_param("RoleArn") or "")
         role = _existing_role(self, self._get_param("RoleArn") or "")
+        if peer_trust.ENABLED:
+            peer_trust.check_trust(role, claims)
         _check_duration(self._get_int_param("DurationSeconds", 3600), role)
+    except peer_trust.TrustRefusal as trust:
+        refusal = StsRefusal(trust.code, trust.message, trust.status)
+        return refusal.xml(), {"status": refusal.status, "Content-Type": "text/xml"}
     except StsRefusal as refusal:
         return refusal.xml(), {"status": refusal.status, "Content-Type": "text/xml"}
     result = _stock_assume_role_with_web_identity(self)
@@ -271,6 +284,7 @@ if __name__ == "__main__":
         f"{'ON (issuer ' + OIDC_ISSUER + ', audience ' + (OIDC_AUDIENCE or 'any') + ')' if OIDC_ISSUER else 'off'}, "
         f"min duration {MIN_DURATION}, credential expiry {'ON' if EXPIRE_CREDENTIALS else 'off'}, "
         f"identity center {'ON (' + identity_center.CONFIG_PATH + ')' if identity_center.ENABLED else 'off'}, "
+        f"trust policies {'ON' if peer_trust.ENABLED else 'off'}, "
         f"credentials TTL {str(CREDENTIALS_TTL) + ' s (test switch)' if CREDENTIALS_TTL else 'as asked'}",
         flush=True,
     )

@@ -10,6 +10,7 @@
 //! output cannot carry one.
 
 mod browser;
+pub mod checkup;
 mod device;
 mod discovery;
 mod error;

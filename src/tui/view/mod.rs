@@ -4,6 +4,7 @@
 //! where the list is to map mouse clicks.
 
 mod detail;
+mod doctor;
 mod list;
 mod overlay;
 pub mod theme;
@@ -110,6 +111,9 @@ pub fn view(app: &App, now: DateTime<Utc>, frame: &mut Frame) {
             }
         }
         Overlay::ConfirmForget { profile } => overlay::confirm_forget(profile, &theme, frame),
+        Overlay::Doctor { profile, report } => {
+            doctor::render(app, profile, report.as_deref(), &theme, frame);
+        }
     }
 }
 
@@ -168,6 +172,7 @@ fn key_bar<'a>(app: &App, theme: &Theme, width: u16) -> Paragraph<'a> {
         Overlay::Help => &[("Esc", "close")],
         Overlay::Login { .. } => &[("Esc", "cancel login"), ("Enter", "hide")],
         Overlay::ConfirmForget { .. } => &[("y", "forget"), ("n", "keep")],
+        Overlay::Doctor { .. } => &[("Esc", "close")],
         Overlay::None if app.filter.editing => &[
             ("type", "filter"),
             ("Enter", "keep"),

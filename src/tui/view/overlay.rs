@@ -23,13 +23,14 @@ const HELP: &[(&str, &str)] = &[
     ("o", "open the AWS console as the role"),
     ("", "s e y on a grant row: its credentials"),
     ("x", "forget credentials and IdP login (asks)"),
+    ("D", "doctor: check each link of the login"),
     ("/", "filter by name, account, role or provider"),
     ("j k ↑ ↓", "move; PgUp PgDn g G jump"),
     ("Esc", "cancel a login, clear the filter, quit"),
     ("q", "quit"),
 ];
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);

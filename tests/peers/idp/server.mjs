@@ -32,7 +32,8 @@
 //                                   token answers also count as "token grant_type=<grant type>"
 //   POST /runas-peer/rotate-keys -> a new RS256 signing key signs from now on and the old one is
 //                                   dropped from the JWKS; with ?publish=old the JWKS keeps
-//                                   showing only the old key (a key the IdP never publishes).
+//                                   showing only the old key (a key the IdP never publishes);
+//                                   with ?publish=none the JWKS is empty (keys: []).
 //                                   Answers {"kid": "<new kid>"}
 //   POST /runas-peer/clock?skew=N -> ID tokens are signed N seconds off from now on (as
 //                                   IDP_CLOCK_SKEW_SECONDS). Answers {"skew": N}
@@ -100,7 +101,7 @@ function loadOrCreateSigningKeys(path) {
 
 const publicPart = ({ kty, kid, alg, use, n, e }) => ({ kty, kid, alg, use, n, e });
 let signingKeys = loadOrCreateSigningKeys(jwksPath);
-// When set, GET /jwks answers this instead of the signing keys (?publish=old of rotate-keys).
+// When set, GET /jwks answers this instead of the signing keys (?publish=old|none of rotate-keys).
 let publishedOverride = null;
 let rotations = 0;
 
@@ -214,7 +215,10 @@ provider.use(async (ctx, next) => {
     rotations += 1;
     signingKeys = { keys: [newSigningKey(`runas-peer-rotated-${rotations}`)] };
     initializeKeystore.call(provider, signingKeys);
-    publishedOverride = ctx.query.publish === 'old' ? { keys: old.keys.map(publicPart) } : null;
+    publishedOverride = {
+      old: { keys: old.keys.map(publicPart) },
+      none: { keys: [] },
+    }[ctx.query.publish] ?? null;
     ctx.body = { kid: signingKeys.keys[0].kid };
     return;
   }
