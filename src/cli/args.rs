@@ -66,6 +66,34 @@ pub enum Command {
     /// S3 Access Grants credentials for a target, with the profile's identity-enhanced session:
     /// eval "$(runas s3ag PROFILE s3://bucket/prefix/)"; also `s3ag list`, `s3ag clear`
     S3ag(S3agArgs),
+    /// IAM Identity Center: the accounts and roles each [sso-session] reaches (`sso list`), and
+    /// profiles for them in the config (`sso populate`)
+    Sso(SsoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoArgs {
+    #[command(subcommand)]
+    pub command: SsoCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// List the accounts and roles of each sso-session's login (discovered, cached 4 h; no
+    /// secrets); a role is usable as SESSION/ACCOUNT/ROLE wherever a profile name is
+    List(SsoListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoListArgs {
+    /// The sso-session, as in [sso-session NAME] [default: every sso-session]
+    pub session: Option<String>,
+    /// Print one JSON array, one object per sso-session
+    #[arg(long)]
+    pub json: bool,
+    /// Ask IAM Identity Center again even when the cached discovery is younger than 4 hours
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -166,7 +194,8 @@ pub struct PromptArgs {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Profile name, as in [profile NAME]
+    /// Profile name, as in [profile NAME]; or an sso-session's, as in [sso-session NAME], to
+    /// log in to IAM Identity Center alone
     #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
     pub profile: String,
     /// Use the device flow (a code to enter on any device) instead of the browser

@@ -13,6 +13,7 @@ mod prompt;
 mod s3ag;
 mod serve;
 pub(crate) mod session_io;
+mod sso;
 mod status;
 
 use std::path::PathBuf;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Console(args) => console::run(&config_path(cli.config)?, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Prompt(args) => prompt::run(&args),
+        Command::Sso(args) => sso::run(&config_path(cli.config)?, &args),
     }
 }
 
