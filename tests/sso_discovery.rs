@@ -9,8 +9,9 @@ mod common;
 
 use std::path::Path;
 
-use common::cli::count;
+use common::cli::{RUN_DEADLINE, count};
 use common::peers::{SSO_REGION, SSO_START_URL};
+use common::tmux::{TMUX, Tmux};
 use common::{ACCOUNT_ID, PeerOptions, Peers, RunasHome};
 use serde_json::Value;
 
@@ -214,4 +215,93 @@ fn a_discovered_role_is_addressed_by_account_id_or_name_and_a_clash_names_the_id
         missing.stderr
     );
     assert!(clash.stdout.is_empty() && missing.stdout.is_empty());
+}
+
+/// The TUI in tmux: the session's group lists the discovered account and role; Enter on the
+/// role gets its credentials with one GetRoleCredentials, and `s` gives a shell with them.
+#[test]
+fn the_tui_shows_the_session_group_and_a_discovered_role_works_like_a_profile() {
+    if !Path::new(TMUX).exists() {
+        eprintln!("skipped: {TMUX} is not installed");
+        return;
+    }
+    let peers = Peers::start(
+        PeerOptions::default()
+            .account_assignment(ACCOUNT_ID, ROLE)
+            .account_name(ACCOUNT_ID, "prod"),
+    );
+    let home = home_for(&peers, "");
+    home.run_ok(&["login", "corp"]);
+    let script = home.path().join("tui.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "export HOME='{home}' AWS_CONFIG_FILE='{config}' RUNAS_CACHE_DIR='{cache}' \
+             AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_ENDPOINT_URL='{endpoint}' \
+             AWS_EC2_METADATA_DISABLED=true SHELL=/bin/sh NO_COLOR=1 TERM=xterm-256color\n\
+             '{binary}' 2> '{home}/tui.err'\n",
+            home = home.path().display(),
+            config = home.config_path().display(),
+            cache = home.cache_dir().display(),
+            endpoint = peers.aws_endpoint(),
+            binary = common::cli::runas_binary(),
+        ),
+    )
+    .expect("write the TUI script");
+    let tmux = Tmux::start_sized(home.path(), &script, 140, 30);
+    let wait = |what: &str, check: &dyn Fn(&str) -> bool| {
+        tmux.wait_screen(what, RUN_DEADLINE, check, String::new)
+    };
+    let address = format!("corp/{ACCOUNT_ID}/{ROLE}");
+    wait("the session group with the discovered role", &|s| {
+        s.contains("sso-session corp › prod · 123456789012 · aws+123456789012@example.test")
+            && s.contains(&address)
+    });
+    let before = peers.aws_stats();
+    // The filter finds the role by its account's name; Enter gets its credentials.
+    tmux.keys(&["/", "prod", "Enter"]);
+    tmux.keys(&["Enter"]);
+    let role_line = |screen: &str| {
+        screen
+            .lines()
+            .filter_map(|line| line.split('│').nth(1))
+            .find(|cell| cell.contains(&address))
+            .map(str::to_owned)
+    };
+    wait("a countdown on the discovered role", &|s| {
+        role_line(s).is_some_and(|line| line.contains("59m") || line.contains("1h 00m"))
+    });
+    let after = peers.aws_stats();
+    assert_eq!(
+        count(&after, "sso:GetRoleCredentials") - count(&before, "sso:GetRoleCredentials"),
+        1,
+        "{before:?} -> {after:?}"
+    );
+    tmux.keys(&["s"]);
+    wait("the shell's banner", &|s| {
+        s.contains(&format!("runas: a shell for {address} as "))
+    });
+    let seen = home.path().join("seen");
+    tmux.keys(&[
+        &format!(
+            "echo \"$AWS_ACCESS_KEY_ID $RUNAS_PROFILE\" > '{}'",
+            seen.display()
+        ),
+        "Enter",
+    ]);
+    common::cli::wait_until("the shell to write the key", RUN_DEADLINE, || {
+        std::fs::read_to_string(&seen).is_ok_and(|text| text.ends_with('\n'))
+    });
+    let line = std::fs::read_to_string(&seen).expect("the shell's line");
+    let mut words = line.split_whitespace();
+    assert!(words.next().is_some_and(|key| key.len() >= 16), "{line:?}");
+    assert_eq!(words.next(), Some(address.as_str()));
+    tmux.keys(&["exit", "Enter"]);
+    wait("the TUI back", &|s| s.contains("Profiles ("));
+    tmux.keys(&["q"]);
+    assert_eq!(
+        count(&peers.aws_stats(), "sso:GetRoleCredentials"),
+        count(&after, "sso:GetRoleCredentials"),
+        "the shell used the credentials Enter got"
+    );
 }

@@ -16,8 +16,8 @@ use crate::session::{self, Session, SessionEvent, SessionOptions};
 use crate::shell::{Handoff, console};
 
 pub struct Runner {
-    session: Arc<Session>,
-    messages: UnboundedSender<Msg>,
+    pub(super) session: Arc<Session>,
+    pub(super) messages: UnboundedSender<Msg>,
     logins: HashMap<String, AbortHandle>,
 }
 
@@ -88,6 +88,7 @@ impl Runner {
                 });
             }
             Effect::OpenConsole { profile } => self.spawn_console(profile),
+            Effect::Sso(effect) => self.run_sso(effect),
             Effect::Shell(_) | Effect::ServerShell(_) | Effect::Copy(_) | Effect::Quit(_) => {}
         }
     }
@@ -201,6 +202,7 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
             expiration: grant.credentials.expiration,
         });
     }
+    let sessions = super::sso_effects::session_views(session);
     session
         .config()
         .profiles
@@ -244,6 +246,7 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
                 },
             )
         })
+        .chain(sessions)
         .collect()
 }
 

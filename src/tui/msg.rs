@@ -47,6 +47,8 @@ pub enum Msg {
     Copied(Result<String, String>),
     /// The console sign-in task ended: what to tell the person (never the URL).
     ConsoleOpened(Result<String, String>),
+    /// IAM Identity Center discovery and sso-session logins (`tui::sso_keys`).
+    Sso(super::sso_keys::SsoMsg),
 }
 
 /// How a login task may go about it.
@@ -101,6 +103,8 @@ pub enum Effect {
     },
     /// Leave the TUI with this outcome.
     Quit(Outcome),
+    /// IAM Identity Center discovery and sso-session logins (`tui::sso_keys`).
+    Sso(super::sso_keys::SsoEffect),
 }
 
 /// What the TUI hands back to its caller, which acts on it after the terminal is restored.

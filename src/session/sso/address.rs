@@ -114,6 +114,47 @@ impl Session {
     }
 }
 
+impl Session {
+    /// This session plus a profile for every role of `discovery` (named
+    /// `SESSION/ACCOUNT_ID/ROLE`) that the file does not already have, replacing the
+    /// discovered profiles of an earlier discovery of that sso-session.
+    pub fn with_discovered(&self, discovery: &Discovery) -> Result<Session, SessionError> {
+        let section = self.sso_session(&discovery.session)?.clone();
+        let mut config: Config = (*self.config).clone();
+        let prefix = format!("{}/", discovery.session);
+        // Only profiles no file line stands behind (line 0 is never a header's).
+        config
+            .profiles
+            .retain(|p| !(p.entries.is_empty() && p.name.starts_with(&prefix) && p.sso.is_some()));
+        for account in &discovery.accounts {
+            for role in &account.roles {
+                let name = crate::config::discovered_name(&discovery.session, &account.id, role);
+                if config.profile(&name).is_none() {
+                    let profile = Profile::discovered_sso_role(
+                        &name,
+                        &config.path,
+                        &section,
+                        &account.id,
+                        role,
+                    );
+                    config.profiles.push(profile);
+                }
+            }
+        }
+        Ok(Session {
+            config: Arc::new(config),
+            store: self.store.clone(),
+            providers: Arc::clone(&self.providers),
+            http: self.http.clone(),
+            opener: Arc::clone(&self.opener),
+            env: Arc::clone(&self.env),
+            clock: self.clock,
+            process_stderr: self.process_stderr,
+            requested_duration: self.requested_duration.clone(),
+        })
+    }
+}
+
 /// (account id, role) of an address in one discovery.
 fn resolve(discovery: &Discovery, address: Address<'_>) -> Result<(String, String), String> {
     let account = find_account(discovery, address.account)?;

@@ -57,6 +57,12 @@ impl Session {
             .get(session, &target.start_url, &target.region)
     }
 
+    /// The cached IAM Identity Center token of `session` itself, without any network.
+    pub fn cached_session_token(&self, session: &str) -> Option<super::SsoTokenStatus> {
+        let (profile, _) = self.session_target(session).ok()?;
+        self.cached_sso_token(&profile)
+    }
+
     /// The cached discovery while fresh (unless `refresh`), else a new one, cached.
     pub async fn discovery(
         &self,
