@@ -82,6 +82,29 @@ pub enum SsoCommand {
     /// List the accounts and roles of each sso-session's login (discovered, cached 4 h; no
     /// secrets); a role is usable as SESSION/ACCOUNT/ROLE wherever a profile name is
     List(SsoListArgs),
+    /// Print a [profile …] section for every discovered role the config has no profile for;
+    /// --write adds them to the config file in one marked block
+    Populate(SsoPopulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoPopulateArgs {
+    /// The sso-session, as in [sso-session NAME] [default: every sso-session]
+    pub session: Option<String>,
+    /// Profile names: {account_name}, {account_id}, {role_name}, {session}; sanitised, and
+    /// made unique with the account id
+    #[arg(long, default_value = crate::config::populate::DEFAULT_TEMPLATE)]
+    pub template: String,
+    /// The profiles' region [default: the sso-session's sso_region]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Add them to the config file, in one block marked "runas sso populate" (a backup of the
+    /// file is kept beside it as FILE.runas-backup)
+    #[arg(long)]
+    pub write: bool,
+    /// With --write: also remove from that block the profiles of roles no longer reachable
+    #[arg(long, requires = "write")]
+    pub prune: bool,
 }
 
 #[derive(Debug, Args)]

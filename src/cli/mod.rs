@@ -14,6 +14,7 @@ mod s3ag;
 mod serve;
 pub(crate) mod session_io;
 mod sso;
+mod sso_populate;
 mod status;
 
 use std::path::PathBuf;

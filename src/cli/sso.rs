@@ -19,6 +19,7 @@ use crate::session::{Session, SessionOptions};
 pub fn run(config: &Path, args: &SsoArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         SsoCommand::List(list_args) => list(config, list_args),
+        SsoCommand::Populate(populate_args) => super::sso_populate::run(config, populate_args),
     }
 }
 

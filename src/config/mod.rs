@@ -13,6 +13,7 @@ mod header;
 pub mod identity_center;
 mod inherit;
 pub mod location;
+pub mod populate;
 mod profile;
 pub mod provider;
 mod read;

@@ -164,3 +164,44 @@ pub struct PortalSwitches {
 pub fn aws_cli_v1() -> PathBuf {
     peers_dir().join("venv").join("bin").join("aws")
 }
+
+/// An `AWS_DATA_PATH` directory whose endpoint rules send every request of these services
+/// (name, API version) to the peer: AWS CLI 2.9 predates `AWS_ENDPOINT_URL`, but reads
+/// endpoint rule sets from this path first.
+pub fn aws_data_path_to(
+    peers: &Peers,
+    home: &super::RunasHome,
+    services: &[(&str, &str)],
+) -> PathBuf {
+    let data = home.path().join("aws-data");
+    let parameter = |built_in: &str, kind: &str, required: bool| {
+        let mut value = serde_json::json!({
+            "builtIn": built_in, "required": required, "documentation": "", "type": kind
+        });
+        if required {
+            value["default"] = serde_json::Value::Bool(false);
+        }
+        value
+    };
+    let rules = serde_json::json!({
+        "version": "1.0",
+        "parameters": {
+            "Region": parameter("AWS::Region", "String", false),
+            "UseDualStack": parameter("AWS::UseDualStack", "Boolean", true),
+            "UseFIPS": parameter("AWS::UseFIPS", "Boolean", true),
+            "Endpoint": parameter("SDK::Endpoint", "String", false),
+        },
+        "rules": [{
+            "conditions": [],
+            "endpoint": {"url": peers.aws_endpoint(), "properties": {}, "headers": {}},
+            "type": "endpoint"
+        }]
+    });
+    for (service, version) in services {
+        let dir = data.join(service).join(version);
+        std::fs::create_dir_all(&dir).expect("create the data path");
+        std::fs::write(dir.join("endpoint-rule-set-1.json"), rules.to_string())
+            .expect("write the endpoint rules");
+    }
+    data
+}
