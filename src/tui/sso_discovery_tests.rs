@@ -148,6 +148,7 @@ fn a_finished_discovery_drops_vanished_roles_and_hands_its_roles_to_the_runner()
             session: "corp".into(),
             task,
             result: Ok(Box::new(discovery)),
+            stale: None,
         }),
     );
     assert!(
@@ -166,4 +167,45 @@ fn a_finished_discovery_drops_vanished_roles_and_hands_its_roles_to_the_runner()
             .unwrap_or_default()
             .contains("1 accounts, 1 roles")
     );
+}
+
+#[test]
+fn a_failed_discovery_keeps_the_last_one_usable_and_says_why_on_the_session_row() {
+    let mut app = app_from(CONFIG);
+    let effects = super::sso_keys::discover_all(&mut app);
+    let [
+        Effect::Sso(SsoEffect::Discover {
+            task,
+            refresh: false,
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
+        panic!("one discovery at start: {effects:?}");
+    };
+    let old = Discovery {
+        session: "corp".into(),
+        start_url: "https://d-9067c0ffee.awsapps.com/start".into(),
+        region: "us-east-1".into(),
+        fetched_at: chrono::Utc::now() - chrono::Duration::days(2),
+        accounts: vec![account("444455556666", "dev", &["Admin"])],
+    };
+    let error =
+        "sso-session corp: no live IAM Identity Center token; log in first: runas login corp";
+    let effects = update(
+        &mut app,
+        Msg::Sso(SsoMsg::Discovered {
+            session: "corp".into(),
+            task: *task,
+            result: Err(error.into()),
+            stale: Some(Box::new(old)),
+        }),
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::Sso(SsoEffect::Use(_))]),
+        "{effects:?}"
+    );
+    let row = app.row(&session_row_name("corp")).unwrap();
+    assert!(matches!(&row.activity, Activity::Failed { error: e } if e == error));
+    assert_eq!(app.note.as_deref(), Some(error));
 }

@@ -84,18 +84,27 @@ impl Runner {
                 .discovery(&name, refresh, Some(&updates), &events)
                 .await;
             drop(updates);
+            let mut stale = None;
             let result = match result {
                 // A cached discovery sends no updates: its accounts go out here.
                 Ok(discovery) => {
                     announce_cached(&session, &discovery, &messages);
                     Ok(Box::new(discovery))
                 }
-                Err(error) => Err(error.to_string()),
+                Err(error) => {
+                    // What was found before still shows (and works once logged in).
+                    if let Some(old) = session.cached_discovery(&name) {
+                        announce_cached(&session, &old, &messages);
+                        stale = Some(Box::new(old));
+                    }
+                    Err(error.to_string())
+                }
             };
             let _ = messages.send(Msg::Sso(SsoMsg::Discovered {
                 session: name,
                 task,
                 result,
+                stale,
             }));
         });
     }

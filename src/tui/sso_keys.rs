@@ -38,6 +38,9 @@ pub enum SsoMsg {
         session: String,
         task: u64,
         result: Result<Box<Discovery>, String>,
+        /// On failure, the last discovery (of any age), whose rows stay usable: a role's
+        /// `Enter` logs in as for any sso profile.
+        stale: Option<Box<Discovery>>,
     },
     LoggedIn {
         session: String,
@@ -127,6 +130,7 @@ pub fn on_msg(app: &mut App, msg: SsoMsg) -> Vec<Effect> {
             session,
             task,
             result,
+            stale,
         } => {
             if !is_current(app, &session, task) {
                 return Vec::new();
@@ -150,7 +154,9 @@ pub fn on_msg(app: &mut App, msg: SsoMsg) -> Vec<Effect> {
                     if let Some(row) = app.row_mut(&name) {
                         row.activity = Activity::Failed { error };
                     }
-                    Vec::new()
+                    stale
+                        .map(|discovery| vec![Effect::Sso(SsoEffect::Use(discovery))])
+                        .unwrap_or_default()
                 }
             }
         }
