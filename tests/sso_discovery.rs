@@ -253,9 +253,11 @@ fn the_tui_shows_the_session_group_and_a_discovered_role_works_like_a_profile() 
         tmux.wait_screen(what, RUN_DEADLINE, check, String::new)
     };
     let address = format!("corp/{ACCOUNT_ID}/{ROLE}");
+    // The note comes when the listing ends: from then on the role works like a profile.
     wait("the session group with the discovered role", &|s| {
         s.contains("sso-session corp › prod · 123456789012 · aws+123456789012@example.test")
             && s.contains(&address)
+            && s.contains("sso-session corp: 1 accounts, 1 roles")
     });
     let before = peers.aws_stats();
     // The filter finds the role by its account's name; Enter gets its credentials.

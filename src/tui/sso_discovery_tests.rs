@@ -209,3 +209,27 @@ fn a_failed_discovery_keeps_the_last_one_usable_and_says_why_on_the_session_row(
     assert!(matches!(&row.activity, Activity::Failed { error: e } if e == error));
     assert_eq!(app.note.as_deref(), Some(error));
 }
+
+#[test]
+fn a_role_shown_while_its_discovery_runs_waits_for_the_listing_to_end() {
+    let mut app = app_from(CONFIG);
+    super::sso_keys::discover_all(&mut app);
+    arrive(&mut app, account("444455556666", "dev", &["Admin"]));
+    select(&mut app, "corp/444455556666/Admin");
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    assert!(
+        app.note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("still listing"),
+        "{:?}",
+        app.note
+    );
+    // A config profile moved under its account is the person's own: it works at once.
+    arrive(&mut app, account("111122223333", "prod", &["Admin"]));
+    select(&mut app, "prod-admin");
+    assert!(matches!(
+        update(&mut app, key(KeyCode::Enter)).as_slice(),
+        [Effect::Obtain { .. }]
+    ));
+}

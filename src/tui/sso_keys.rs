@@ -49,8 +49,21 @@ pub enum SsoMsg {
     },
 }
 
-/// The keys that mean something else on a session row; `None` lets the list handle the key.
+/// The keys that mean something else on a session row, or on a role its discovery has just
+/// shown; `None` lets the list handle the key.
 pub fn on_key(app: &mut App, key: KeyEvent) -> Option<Vec<Effect>> {
+    if let Some(session) = still_listing(app)
+        && matches!(
+            key.code,
+            KeyCode::Enter | KeyCode::Char('s' | 'S' | 'e' | 'y' | 'o' | 'r' | 'd')
+        )
+    {
+        // The runner learns the discovered roles when the listing ends, a moment from now.
+        app.note = Some(format!(
+            "sso-session {session}: still listing accounts and roles; try again in a moment"
+        ));
+        return Some(Vec::new());
+    }
     let session = selected_session(app)?;
     let effects = match key.code {
         KeyCode::Enter => {
@@ -88,6 +101,27 @@ pub fn discover_all(app: &mut App) -> Vec<Effect> {
         .iter()
         .flat_map(|session| discover(app, session, false))
         .collect()
+}
+
+/// The session of the selected discovered role while its discovery is still running.
+fn still_listing(app: &App) -> Option<String> {
+    let row = app.selected_row()?;
+    let Some(sso_rows::SsoRow::Role { session }) = &row.sso else {
+        return None;
+    };
+    let discovered = row.name.starts_with(&format!("{session}/"));
+    let listing = app
+        .row(&session_row_name(session))
+        .is_some_and(|session_row| {
+            matches!(
+                session_row.activity,
+                Activity::Running {
+                    stage: Stage::DiscoveringAccounts,
+                    ..
+                }
+            )
+        });
+    (discovered && listing).then(|| session.clone())
 }
 
 /// Starts a discovery of `session` (shown on its row).
