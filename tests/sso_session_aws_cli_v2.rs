@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use common::cli::{RUN_DEADLINE, read_json, run_to_end};
 use common::sso_home::{identity_center, token_path};
 use common::{Peers, RunasHome, count};
-use serde_json::Value;
 
 /// The AWS CLI v2 of the Debian package: the one with `aws sso login`.
 const AWS_CLI_V2: &str = "/usr/bin/aws";
@@ -18,35 +17,7 @@ const AWS_CLI_V2: &str = "/usr/bin/aws";
 /// An `AWS_DATA_PATH` directory whose sso-oidc endpoint rules send every request to the peer:
 /// AWS CLI 2.9 predates `AWS_ENDPOINT_URL`, but reads endpoint rule sets from this path first.
 fn sso_oidc_rules_to(peers: &Peers, home: &RunasHome) -> PathBuf {
-    let data = home.path().join("aws-data");
-    let dir = data.join("sso-oidc").join("2019-06-10");
-    std::fs::create_dir_all(&dir).expect("create the data path");
-    let parameter = |built_in: &str, kind: &str, required: bool| {
-        let mut value = serde_json::json!({
-            "builtIn": built_in, "required": required, "documentation": "", "type": kind
-        });
-        if required {
-            value["default"] = Value::Bool(false);
-        }
-        value
-    };
-    let rules = serde_json::json!({
-        "version": "1.0",
-        "parameters": {
-            "Region": parameter("AWS::Region", "String", false),
-            "UseDualStack": parameter("AWS::UseDualStack", "Boolean", true),
-            "UseFIPS": parameter("AWS::UseFIPS", "Boolean", true),
-            "Endpoint": parameter("SDK::Endpoint", "String", false),
-        },
-        "rules": [{
-            "conditions": [],
-            "endpoint": {"url": peers.aws_endpoint(), "properties": {}, "headers": {}},
-            "type": "endpoint"
-        }]
-    });
-    std::fs::write(dir.join("endpoint-rule-set-1.json"), rules.to_string())
-        .expect("write the endpoint rules");
-    data
+    common::identity_center::aws_data_path_to(peers, home, &[("sso-oidc", "2019-06-10")])
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod federation;
 pub mod identity_center;
 pub mod sdk;
 pub mod sso_device;
+pub mod sso_listing;
 pub mod sso_portal;
 pub mod sts;
 

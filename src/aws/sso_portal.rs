@@ -28,6 +28,14 @@ impl SsoPortalClient {
         }
     }
 
+    pub(super) fn sdk(&self) -> &aws_sdk_sso::Client {
+        &self.client
+    }
+
+    pub(super) fn endpoint(&self) -> &str {
+        &self.endpoint_url
+    }
+
     /// The credentials of `role_name` in `account_id` for the person holding `access_token`.
     pub async fn get_role_credentials(
         &self,

@@ -11,6 +11,7 @@ pub mod aws_sso_cache;
 pub mod detection;
 pub mod fs;
 pub mod provider_metadata;
+pub mod sso_discovery;
 pub mod store;
 
 use std::ffi::OsString;

@@ -72,6 +72,9 @@ pub enum Command {
     /// Check every link a login of the profile goes through and say how to fix a broken one;
     /// exits 0 only when all are fine
     Doctor(DoctorArgs),
+    /// IAM Identity Center: the accounts and roles each [sso-session] reaches (`sso list`), and
+    /// profiles for them in the config (`sso populate`)
+    Sso(SsoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +98,54 @@ pub struct DoctorArgs {
     /// Also log in and exchange the token with STS, explaining a refusal
     #[arg(long)]
     pub login: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoArgs {
+    #[command(subcommand)]
+    pub command: SsoCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// List the accounts and roles of each sso-session's login (discovered, cached 4 h; no
+    /// secrets); a role is usable as SESSION/ACCOUNT/ROLE wherever a profile name is
+    List(SsoListArgs),
+    /// Print a [profile …] section for every discovered role the config has no profile for;
+    /// --write adds them to the config file in one marked block
+    Populate(SsoPopulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoPopulateArgs {
+    /// The sso-session, as in [sso-session NAME] [default: every sso-session]
+    pub session: Option<String>,
+    /// Profile names: {account_name}, {account_id}, {role_name}, {session}; sanitised, and
+    /// made unique with the account id
+    #[arg(long, default_value = crate::config::populate::DEFAULT_TEMPLATE)]
+    pub template: String,
+    /// The profiles' region [default: the sso-session's sso_region]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Add them to the config file, in one block marked "runas sso populate" (a backup of the
+    /// file is kept beside it as FILE.runas-backup)
+    #[arg(long)]
+    pub write: bool,
+    /// With --write: also remove from that block the profiles of roles no longer reachable
+    #[arg(long, requires = "write")]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoListArgs {
+    /// The sso-session, as in [sso-session NAME] [default: every sso-session]
+    pub session: Option<String>,
+    /// Print one JSON array, one object per sso-session
+    #[arg(long)]
+    pub json: bool,
+    /// Ask IAM Identity Center again even when the cached discovery is younger than 4 hours
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -195,7 +246,8 @@ pub struct PromptArgs {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Profile name, as in [profile NAME]
+    /// Profile name, as in [profile NAME]; or an sso-session's, as in [sso-session NAME], to
+    /// log in to IAM Identity Center alone
     #[arg(add = ArgValueCandidates::new(super::completions::profile_names))]
     pub profile: String,
     /// Use the device flow (a code to enter on any device) instead of the browser

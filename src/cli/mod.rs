@@ -15,6 +15,8 @@ mod s3ag;
 mod serve;
 pub(crate) mod session_io;
 mod setup;
+mod sso;
+mod sso_populate;
 mod status;
 
 use std::path::PathBuf;
@@ -53,6 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Prompt(args) => prompt::run(&args),
         Command::Setup(args) => setup::run(&config_path(cli.config)?, &args),
         Command::Doctor(args) => doctor::run(&config_path(cli.config)?, &args),
+        Command::Sso(args) => sso::run(&config_path(cli.config)?, &args),
     }
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use super::args::{ExecArgs, ServeArgs, ShellArgs};
 use super::credentials::exit_code;
 use super::output::print_stdout;
-use super::session_io::{open_session, prompt_printer};
+use super::session_io::{open_session_for, prompt_printer};
 use crate::server::{Answered, Endpoint};
 use crate::session::{Session, SessionEvent, SessionOptions};
 use crate::shell::{self, Environment, export};
@@ -27,7 +27,7 @@ pub fn serve(config: &std::path::Path, args: &ServeArgs) -> anyhow::Result<ExitC
             std::env::var_os("SHELL").map_or(export::Format::Sh, export::Format::from_shell_path)
         }
     };
-    let session = Arc::new(open_session(config)?);
+    let session = Arc::new(open_session_for(config, &args.profile)?);
     let region = region_of(&session, &args.profile);
     super::runtime()?.block_on(async {
         // Before anything is printed: whoever reads the export lines may stop runas at once.
@@ -96,7 +96,7 @@ fn with_endpoint(
     + Send
     + 'static,
 ) -> anyhow::Result<ExitCode> {
-    let session = Arc::new(open_session(config)?);
+    let session = Arc::new(open_session_for(config, profile)?);
     let region = region_of(&session, profile);
     let status = super::runtime()?.block_on(async {
         let (prompts, _printer) = prompt_printer();

@@ -25,6 +25,18 @@ pub fn open_session(config_path: &Path) -> anyhow::Result<Session> {
     Ok(Session::new(Arc::new(config), Store::new(dir))?)
 }
 
+/// The session for one profile name: also a discovered role's `SESSION/ACCOUNT/ROLE`
+/// address, which may need a discovery (with its prompts) before anything else runs.
+pub fn open_session_for(config_path: &Path, profile: &str) -> anyhow::Result<Session> {
+    let session = open_session(config_path)?;
+    if crate::session::sso::address::Address::parse(profile).is_none() {
+        return Ok(session);
+    }
+    super::runtime()?.block_on(with_prompts(|events| async move {
+        session.with_address(profile, &events).await
+    }))
+}
+
 /// Runs the credentials pipeline for `profile`, showing prompts as they come.
 pub async fn obtain(
     session: &Session,

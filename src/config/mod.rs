@@ -7,11 +7,13 @@
 //! on the profile it concerns, so one broken profile never hides the others. It must not touch
 //! the network, the cache or the config file's contents on disk (reading only).
 
+mod discovered;
 mod example;
 mod header;
 pub mod identity_center;
 mod inherit;
 pub mod location;
+pub mod populate;
 mod profile;
 pub mod provider;
 mod read;
@@ -23,6 +25,7 @@ mod web_identity;
 
 use std::path::{Path, PathBuf};
 
+pub use discovered::discovered_name;
 pub use example::{EXAMPLE_PROFILE, getting_started_text};
 use sections::FileKind;
 

@@ -115,6 +115,34 @@ pub enum SessionError {
         source: Box<SsoError>,
         hint: Option<String>,
     },
+    #[error("no [sso-session {name}] in {file}{}", known_sessions(.known))]
+    UnknownSsoSession {
+        name: String,
+        file: String,
+        known: Vec<String>,
+    },
+    #[error(
+        "sso-session {session}: no live IAM Identity Center token; log in first: runas login {session}"
+    )]
+    SsoLoginNeeded { session: String },
+    #[error("sso-session {session}: discovering accounts and roles: {source}")]
+    Discovery {
+        session: String,
+        #[source]
+        source: Box<SsoError>,
+    },
+    /// A `SESSION/ACCOUNT/ROLE` that names no discovered role, or an account name that
+    /// several accounts share.
+    #[error("{address}: {reason}")]
+    UnknownAddress { address: String, reason: String },
+}
+
+fn known_sessions(known: &[String]) -> String {
+    if known.is_empty() {
+        " (it has no [sso-session NAME] sections)".to_owned()
+    } else {
+        format!(" (sso-sessions: {})", known.join(", "))
+    }
 }
 
 fn hint_line(hint: Option<&str>) -> String {

@@ -48,7 +48,8 @@ pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct Session {
     config: Arc<Config>,
     store: Store,
-    providers: ProviderRegistry,
+    /// Shared with the sessions [`Session::with_discovered`] derives, so they discover once.
+    providers: Arc<ProviderRegistry>,
     http: http::reqwest::Client,
     opener: Arc<dyn BrowserOpener>,
     env: EnvLookup,
@@ -72,7 +73,7 @@ impl Session {
         Ok(Session {
             config,
             store,
-            providers: ProviderRegistry::new(http.clone()).with_store(Arc::new(metadata)),
+            providers: Arc::new(ProviderRegistry::new(http.clone()).with_store(Arc::new(metadata))),
             http,
             opener: Arc::new(SystemBrowser),
             env: Arc::new(|name| std::env::var(name).ok()),

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
+pub mod address;
+pub mod discovery;
 mod login;
 
 use super::{Session, SessionError, SessionEvent, SessionOptions, Stage};

@@ -16,8 +16,8 @@ use crate::session::{self, Session, SessionEvent, SessionOptions};
 use crate::shell::{Handoff, console};
 
 pub struct Runner {
-    session: Arc<Session>,
-    messages: UnboundedSender<Msg>,
+    pub(super) session: Arc<Session>,
+    pub(super) messages: UnboundedSender<Msg>,
     logins: HashMap<String, AbortHandle>,
 }
 
@@ -91,6 +91,7 @@ impl Runner {
             Effect::Doctor { profile } => {
                 super::doctor_keys::spawn(Arc::clone(&self.session), self.messages.clone(), profile)
             }
+            Effect::Sso(effect) => self.run_sso(effect),
             Effect::Shell(_) | Effect::ServerShell(_) | Effect::Copy(_) | Effect::Quit(_) => {}
         }
     }
@@ -204,6 +205,7 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
             expiration: grant.credentials.expiration,
         });
     }
+    let sessions = super::sso_effects::session_views(session);
     session
         .config()
         .profiles
@@ -247,6 +249,7 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
                 },
             )
         })
+        .chain(sessions)
         .collect()
 }
 

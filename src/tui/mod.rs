@@ -17,6 +17,9 @@ mod overlay_keys;
 pub mod qr;
 pub mod rows;
 mod run;
+mod sso_effects;
+pub mod sso_keys;
+pub mod sso_rows;
 mod stage;
 pub mod state;
 pub mod terminal;
@@ -37,6 +40,8 @@ mod overlay_tests;
 mod server_key_tests;
 #[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod sso_discovery_tests;
 #[cfg(test)]
 mod sso_tests;
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub enum Msg {
         lines: Vec<String>,
         all_ok: bool,
     },
+    /// IAM Identity Center discovery and sso-session logins (`tui::sso_keys`).
+    Sso(super::sso_keys::SsoMsg),
 }
 
 /// How a login task may go about it.
@@ -111,6 +113,8 @@ pub enum Effect {
     },
     /// Leave the TUI with this outcome.
     Quit(Outcome),
+    /// IAM Identity Center discovery and sso-session logins (`tui::sso_keys`).
+    Sso(super::sso_keys::SsoEffect),
 }
 
 /// What the TUI hands back to its caller, which acts on it after the terminal is restored.

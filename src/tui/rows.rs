@@ -44,6 +44,10 @@ pub struct ProfileRow {
     pub login_note: Option<String>,
     /// `web_identity_device_authorization_url`, own or inherited.
     pub device_authorization_url: Option<String>,
+    /// The `sso_session` the profile names, if any.
+    pub sso_session: Option<String>,
+    /// An sso-session's own row or a discovered role (`tui::sso_rows`); `None` otherwise.
+    pub sso: Option<super::sso_rows::SsoRow>,
 }
 
 impl ProfileRow {
@@ -143,6 +147,8 @@ impl ProfileRow {
                 .as_ref()
                 .and_then(|web| web.device_authorization_url.as_ref())
                 .map(ToString::to_string),
+            sso_session: profile.sso.as_ref().and_then(|sso| sso.session.clone()),
+            sso: None,
         }
     }
 
@@ -198,7 +204,14 @@ pub fn rows_from_config(
         .profiles
         .iter()
         .map(|profile| ProfileRow::from_profile(profile, config, detections, now))
+        .chain(super::sso_rows::session_rows(config))
         .collect();
+    sort_rows(&mut rows);
+    rows
+}
+
+/// Groups in order (profiles without an IdP last), then names within a group.
+pub fn sort_rows(rows: &mut [ProfileRow]) {
     rows.sort_by(|a, b| {
         (
             a.provider.is_none() && a.issuer.is_none(),
@@ -211,7 +224,6 @@ pub fn rows_from_config(
                 &b.name,
             ))
     });
-    rows
 }
 
 fn group_without_idp(kind: ProfileKind) -> String {

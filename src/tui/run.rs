@@ -85,6 +85,9 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
     let (messages, mut inbox) = unbounded_channel();
     let mut runner = Runner::new(session, messages.clone());
     runner.run(Effect::ReadCache);
+    for effect in super::sso_keys::discover_all(&mut app) {
+        runner.run(effect);
+    }
     let mut input = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -60,8 +60,9 @@ fn an_sso_row_shows_badge_account_role_and_status() {
     );
     select(&mut app, "corp-admin");
     let screen = draw(&mut app, 120, 20);
+    // The name column is as wide as the longest name, the session's row included.
     assert!(
-        screen.contains("corp-admin sso      111122223333 ready: signed in"),
+        screen.contains("corp-admin ") && screen.contains("sso      111122223333 ready: signed in"),
         "{screen}"
     );
     assert!(screen.contains("sso-session corp"), "{screen}");

@@ -10,6 +10,8 @@ pub enum Stage {
     /// The cache cannot be read or written; the login goes on without it.
     CacheUnavailable,
     Discovering,
+    /// IAM Identity Center: listing an sso-session's accounts and roles.
+    DiscoveringAccounts,
     Refreshing,
     OpenBrowser {
         url: String,
@@ -47,6 +49,7 @@ impl Stage {
             Stage::WaitingForLock => "waiting for another runas",
             Stage::CacheUnavailable => "going on without the cache",
             Stage::Discovering => "discovering the IdP",
+            Stage::DiscoveringAccounts => "listing accounts and roles",
             Stage::Refreshing => "refreshing the token",
             Stage::OpenBrowser { .. } => "opening the browser",
             Stage::BrowserUnavailable { .. } => "open the URL by hand",

@@ -84,6 +84,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             super::doctor_keys::on_report(app, profile, lines, all_ok);
             Vec::new()
         }
+        Msg::Sso(msg) => super::sso_keys::on_msg(app, msg),
         Msg::Copied(result) | Msg::ConsoleOpened(result) => {
             app.note = Some(result.unwrap_or_else(|error| error));
             Vec::new()
@@ -113,6 +114,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_list_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(effects) = super::sso_keys::on_key(app, key) {
+        return effects;
+    }
     match key.code {
         KeyCode::Char('q') => vec![Effect::Quit(Outcome::Quit)],
         KeyCode::Esc => on_escape(app),

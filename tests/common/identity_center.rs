@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::peers::{ACCOUNT_ID, PUBLIC_CLIENT_ID, PeerOptions, peers_dir};
+use super::peers::{ACCOUNT_ID, PUBLIC_CLIENT_ID, PeerOptions, Peers, peers_dir};
 
 /// The Identity Center application whose trusted token issuer is the test IdP: the client id
 /// of `CreateTokenWithIAM`.
@@ -51,6 +51,27 @@ impl PeerOptions {
         self.identity_center = true;
         self.account_assignments
             .push((account_id.to_owned(), role_name.to_owned()));
+        self
+    }
+    /// alice is assigned every role of `roles` in `count` generated accounts (100000000000, ...):
+    /// a test switch of the peer.
+    pub fn seed_accounts(mut self, count: usize, roles: &[&str]) -> Self {
+        self.identity_center = true;
+        self.portal.seed = Some((count, roles.iter().map(|r| (*r).to_owned()).collect()));
+        self
+    }
+    /// The portal names `account_id` so (default `account-<id>`).
+    pub fn account_name(mut self, account_id: &str, name: &str) -> Self {
+        self.identity_center = true;
+        self.portal
+            .names
+            .push((account_id.to_owned(), name.to_owned()));
+        self
+    }
+    /// Every portal answer waits this long first: a test switch of the peer.
+    pub fn portal_delay_ms(mut self, delay: u64) -> Self {
+        self.identity_center = true;
+        self.portal.delay_ms = delay;
         self
     }
     /// Identity Center access tokens (and identity contexts) live `seconds`, so a test can see
@@ -103,13 +124,84 @@ impl PeerOptions {
             "device_user": "alice",
             "token_ttl_seconds": self.sso_token_ttl.unwrap_or(28800),
             "account_assignments": assignments,
+            "account_names": self
+                .portal
+                .names
+                .iter()
+                .map(|(id, name)| (id.clone(), serde_json::Value::from(name.as_str())))
+                .collect::<serde_json::Map<String, serde_json::Value>>(),
+            "seed_accounts": self.portal.seed.as_ref().map(|(count, roles)| serde_json::json!({"user": "alice", "count": count, "roles": roles})),
+            "portal_delay_ms": self.portal.delay_ms,
             "access_grants": grants,
         })
     }
+}
+
+impl Peers {
+    /// Removes alice's assignment of `role_name` in `account_id` at the portal (a test switch:
+    /// what an administrator does with sso-admin's DeleteAccountAssignment).
+    pub fn unassign(&self, account_id: &str, role_name: &str) {
+        let path =
+            format!("/runas-peer/sso/unassign?account_id={account_id}&role_name={role_name}");
+        let answer = super::raw_http::post_json(self.aws_port, &path, "{}")
+            .unwrap_or_else(|error| panic!("unassign {account_id}/{role_name}: {error}"));
+        assert_eq!(answer.status, 200, "unassign: {}", answer.body);
+    }
+}
+
+/// The portal's test switches (tests/peers/idc_portal.py).
+#[derive(Debug, Clone, Default)]
+pub struct PortalSwitches {
+    /// Generated accounts for alice: how many, and the roles in each.
+    pub seed: Option<(usize, Vec<String>)>,
+    /// (account id, account name) the portal answers with.
+    pub names: Vec<(String, String)>,
+    pub delay_ms: u64,
 }
 
 /// The PyPI AWS CLI v1 (honours `AWS_ENDPOINT_URL_<SERVICE>`), installed by
 /// tests/peers/install.sh into the peer venv (it vendors its own botocore, apart from moto's).
 pub fn aws_cli_v1() -> PathBuf {
     peers_dir().join("venv").join("bin").join("aws")
+}
+
+/// An `AWS_DATA_PATH` directory whose endpoint rules send every request of these services
+/// (name, API version) to the peer: AWS CLI 2.9 predates `AWS_ENDPOINT_URL`, but reads
+/// endpoint rule sets from this path first.
+pub fn aws_data_path_to(
+    peers: &Peers,
+    home: &super::RunasHome,
+    services: &[(&str, &str)],
+) -> PathBuf {
+    let data = home.path().join("aws-data");
+    let parameter = |built_in: &str, kind: &str, required: bool| {
+        let mut value = serde_json::json!({
+            "builtIn": built_in, "required": required, "documentation": "", "type": kind
+        });
+        if required {
+            value["default"] = serde_json::Value::Bool(false);
+        }
+        value
+    };
+    let rules = serde_json::json!({
+        "version": "1.0",
+        "parameters": {
+            "Region": parameter("AWS::Region", "String", false),
+            "UseDualStack": parameter("AWS::UseDualStack", "Boolean", true),
+            "UseFIPS": parameter("AWS::UseFIPS", "Boolean", true),
+            "Endpoint": parameter("SDK::Endpoint", "String", false),
+        },
+        "rules": [{
+            "conditions": [],
+            "endpoint": {"url": peers.aws_endpoint(), "properties": {}, "headers": {}},
+            "type": "endpoint"
+        }]
+    });
+    for (service, version) in services {
+        let dir = data.join(service).join(version);
+        std::fs::create_dir_all(&dir).expect("create the data path");
+        std::fs::write(dir.join("endpoint-rule-set-1.json"), rules.to_string())
+            .expect("write the endpoint rules");
+    }
+    data
 }

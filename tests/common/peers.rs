@@ -62,6 +62,9 @@ pub struct PeerOptions {
     /// Lifetime of the Identity Center access tokens (CreateToken, CreateTokenWithIAM) and of
     /// the identity context; default 8 h (28800 s).
     pub sso_token_ttl: Option<u64>,
+    /// Test switches of the portal (tests/peers/README.md): generated accounts (count, roles),
+    /// account names, and a delay before every portal answer.
+    pub portal: super::identity_center::PortalSwitches,
 }
 
 impl PeerOptions {
@@ -100,7 +103,7 @@ pub struct Peers {
     idp: Child,
     aws: Child,
     idp_port: u16,
-    aws_port: u16,
+    pub(super) aws_port: u16,
     run_dir: tempfile::TempDir,
 }
 

@@ -24,6 +24,9 @@ On when PEER_IDENTITY_CENTER names a JSON file (the Rust harness writes it from 
     "device_user": "alice",
     "token_ttl_seconds": 28800,
     "account_assignments": [{"user": "alice", "account_id": "123456789012", "role_name": "R"}],
+    "account_names": {"123456789012": "prod"},          (default: account-<id>)
+    "seed_accounts": {"user": "alice", "count": 300, "roles": ["A", "B", "C"]},   (test switch)
+    "portal_delay_ms": 50,                                                       (test switch)
     "access_grants": [{"user": "alice", "account_id": "123456789012",
                        "scope": "s3://bucket/prefix/*", "permission": "READ",
                        "location_role_arn": "arn:aws:iam::123456789012:role/..."}]
@@ -75,6 +78,8 @@ def handle(environ):
     """The answer (a werkzeug Response) for an Identity Center request, None for moto's."""
     if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == idc_oidc.DEVICE_PAGE:
         return idc_oidc.approve_device(environ)
+    if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/runas-peer/sso/unassign":
+        return idc_portal.unassign(environ)
     route = _route(environ)
     if route is None:
         return None

@@ -22,6 +22,7 @@ const HELP: &[(&str, &str)] = &[
     ("a", "get the profile's S3 Access Grant"),
     ("o", "open the AWS console as the role"),
     ("", "s e y on a grant row: its credentials"),
+    ("", "sso-session row: Enter log in, r discover"),
     ("x", "forget credentials and IdP login (asks)"),
     ("D", "doctor: check each link of the login"),
     ("/", "filter by name, account, role or provider"),
