@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::args::{EnvArgs, ExecArgs, LoginArgs, OverrideArgs, ProfileArgs, ShellArgs};
 use super::output::print_stdout;
-use super::session_io::{obtain, open_session};
+use super::session_io::{obtain, open_session_for};
 use crate::session::{Obtained, Origin, RunOverrides, Session, SessionOptions};
 use crate::shell::{self, Handoff, export};
 
@@ -22,7 +22,7 @@ pub fn open_session_with(
         region: overrides.region.clone(),
         duration: overrides.duration,
     };
-    Ok(open_session(config)?.with_overrides(profile, &overrides)?)
+    Ok(open_session_for(config, profile)?.with_overrides(profile, &overrides)?)
 }
 
 pub fn login(config: &std::path::Path, args: &LoginArgs) -> anyhow::Result<ExitCode> {

@@ -25,6 +25,19 @@ pub fn open_session(config_path: &Path) -> anyhow::Result<Session> {
     Ok(Session::new(Arc::new(config), Store::new(dir))?)
 }
 
+/// The session for commands about one profile: the config read for that profile alone when
+/// the fast path can vouch for it (`config::load_profile`), so a cached answer costs the same
+/// at 10,000 profiles as at two; else the whole file, as [`open_session`] reads it.
+pub fn open_session_for(config_path: &Path, profile: &str) -> anyhow::Result<Session> {
+    let credentials_path = config::default_credentials_path();
+    let config = match config::load_profile(config_path, credentials_path.as_deref(), profile)? {
+        Some(config) => config,
+        None => config::load_with_credentials(config_path, credentials_path.as_deref())?,
+    };
+    let dir = cache::dir().context("cannot find the cache directory")?;
+    Ok(Session::new(Arc::new(config), Store::new(dir))?)
+}
+
 /// Runs the credentials pipeline for `profile`, showing prompts as they come.
 pub async fn obtain(
     session: &Session,

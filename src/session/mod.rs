@@ -6,6 +6,7 @@
 
 mod command_line;
 mod console;
+mod definition;
 mod error;
 mod grants;
 mod identity;
@@ -155,7 +156,8 @@ impl Session {
                 origin: Origin::Cache,
             });
         }
-        let entry = self.exchange(profile, options, events).await?;
+        let mut entry = self.exchange(profile, options, events).await?;
+        entry.definition = Some(self.definition(name));
         if let Err(source) = self.store.put_credentials(&entry) {
             self.cache_unavailable(events, name, &source);
         }

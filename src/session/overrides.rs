@@ -101,6 +101,7 @@ mod tests {
             assumed_role_arn: None,
             session_name: None,
             identity_enhanced: false,
+            definition: None,
         }
     }
 
