@@ -140,6 +140,36 @@ fn awkward_layouts_read_alike() {
 }
 
 #[test]
+fn reading_through_a_small_buffer_cuts_lines_anywhere_and_reads_alike() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config");
+    let mut texts: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|entry| std::fs::read_to_string(entry.unwrap().path()).ok())
+        .collect();
+    texts.push(
+        "\u{feff}[profile p]\nregion = a\n  [profile q]\n[profile q]\nsource_profile = p\n".into(),
+    );
+    let mut compared = 0;
+    for text in &texts {
+        let names = parse(Path::new(CONFIG), text).profiles;
+        for name in names.iter().map(|p| p.name.as_str()) {
+            let whole = parse_profile(Path::new(CONFIG), text.as_bytes(), None, name);
+            for block in [1, 2, 3, 7, 64] {
+                let cut =
+                    parse_profile_in_blocks(Path::new(CONFIG), text.as_bytes(), None, name, block);
+                assert_eq!(
+                    format!("{cut:?}"),
+                    format!("{whole:?}"),
+                    "{name}, {block}-byte reads"
+                );
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 40, "{compared}");
+}
+
+#[test]
 fn large_generated_configs_agree_and_only_the_profile_is_read() {
     let mut text = String::from("[default]\nregion = eu-west-1\n");
     for i in 0..2000 {

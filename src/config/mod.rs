@@ -179,12 +179,24 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 
 /// The file's bytes, or why they cannot be read.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut open_file(path)?, &mut bytes).map_err(|source| {
+        ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    Ok(bytes)
+}
+
+/// The file opened for reading, or why it cannot be.
+fn open_file(path: &Path) -> Result<std::fs::File, ConfigError> {
     if path.is_dir() {
         return Err(ConfigError::IsDirectory {
             path: path.to_path_buf(),
         });
     }
-    std::fs::read(path).map_err(|source| match source.kind() {
+    std::fs::File::open(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => ConfigError::Missing {
             path: path.to_path_buf(),
         },
