@@ -3,8 +3,9 @@
 //! role, duration, endpoint, the `[default]` keys it inherits, its source chain, the
 //! credentials-file keys at the chain's root, the files' paths, the endpoint and region
 //! variables) means a fresh STS exchange at the next `credential-process`, `env` or `exec`;
-//! an edit anywhere else, or none, means no STS call at all. STS calls are counted at the AWS
-//! peer.
+//! an edit anywhere else, or none, means no STS call at all. The credentials endpoint of
+//! `runas serve` never answers with the credentials of a definition the files no longer give.
+//! STS calls are counted at the AWS peer.
 
 #![cfg(unix)]
 
@@ -13,7 +14,8 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{PeerOptions, Peers, RunasHome, count, free_callback_uri, idp_defaults};
+use common::endpoint::Serving;
+use common::{PeerOptions, Peers, RunasHome, count, free_callback_uri, idp_defaults, wait_until};
 
 const FILLER: usize = 10_000;
 
@@ -198,4 +200,64 @@ fn env_and_exec_exchange_again_after_an_edit_and_not_otherwise() {
     world.edit("role/r9999\n", "role/r9998\n");
     assert_eq!(world.calls(&env), 0, "another profile's edit");
     assert_eq!(world.calls(&exec), 0, "another profile's edit");
+}
+
+#[test]
+fn the_credentials_endpoint_never_answers_for_a_definition_the_files_no_longer_give() {
+    let mut world = World::start();
+    let mut serving = Serving::start(&world.home, "web");
+    let key = |answer: &serde_json::Value| {
+        answer["AccessKeyId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let before = world.sts_calls();
+    let (status, first) = serving.credentials();
+    assert_eq!(status, 200, "{first}");
+    let (_, again) = serving.credentials();
+    assert_eq!(key(&again), key(&first), "unchanged: the same credentials");
+    world.edit("role/r42\n", "role/r43\n");
+    assert_eq!(
+        key(&serving.credentials().1),
+        key(&first),
+        "another profile's edit"
+    );
+    assert_eq!(
+        world.sts_calls(),
+        before,
+        "nothing changed for web: no STS call"
+    );
+
+    world.edit("role/big-a", "role/big-b");
+    let mut renewed = None;
+    wait_until(
+        "an answer under the new role",
+        Duration::from_secs(30),
+        || {
+            let (status, answer) = serving.credentials();
+            // Until the renewal is done the answer is a 503, never the old role's keys.
+            assert!(
+                status == 503 || key(&answer) != key(&first),
+                "{status} {answer}"
+            );
+            if status == 200 {
+                renewed = Some(answer);
+            }
+            status == 200
+        },
+    );
+    let renewed = renewed.unwrap_or_default();
+    assert_eq!(
+        world.sts_calls(),
+        before + 1,
+        "one exchange for the new role"
+    );
+    assert_eq!(
+        key(&serving.credentials().1),
+        key(&renewed),
+        "then cached again"
+    );
+    assert_eq!(world.sts_calls(), before + 1);
+    serving.stop();
 }

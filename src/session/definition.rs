@@ -6,12 +6,15 @@
 //! (ARCHITECTURE.md: Cache). A SHA-256, so the secrets among the keys never reach the cache
 //! file in the clear.
 
+use std::sync::Arc;
+
 use ring::digest::{Context, SHA256};
 
-use super::Session;
+use super::{Session, SessionError};
 use crate::aws::endpoint::{
     ENV_ENDPOINT_URL, ENV_ENDPOINT_URL_STS, ENV_IGNORE_CONFIGURED_ENDPOINT_URLS,
 };
+use crate::config;
 
 /// The variables the exchanges read beside the files: the region (when the profile names
 /// none) and the endpoints of STS, sso-oidc and the Identity Center portal.
@@ -26,6 +29,42 @@ const DEFINING_VARIABLES: [&str; 7] = [
 ];
 
 impl Session {
+    /// This session over the files as they are now, read for profile `name` as the
+    /// one-profile commands read them (the fast path, else the whole file), with this run's
+    /// `--region` / `--duration` kept: for a long-lived holder of credentials (the credentials
+    /// endpoint), which must not go on serving a profile whose definition changed under it.
+    pub fn reread(&self, name: &str) -> Result<Session, SessionError> {
+        let path = &self.config.path;
+        let credentials = config::default_credentials_path();
+        let config_error = |source| SessionError::Config {
+            name: name.to_owned(),
+            source,
+        };
+        let config = match config::load_profile(path, credentials.as_deref(), name) {
+            Ok(Some(config)) => config,
+            Ok(None) => {
+                config::load_with_credentials(path, credentials.as_deref()).map_err(config_error)?
+            }
+            Err(error) => return Err(config_error(error)),
+        };
+        let session = Session {
+            config: Arc::new(config),
+            store: self.store.clone(),
+            providers: Arc::clone(&self.providers),
+            http: self.http.clone(),
+            opener: Arc::clone(&self.opener),
+            env: Arc::clone(&self.env),
+            clock: self.clock,
+            process_stderr: self.process_stderr,
+            requested_duration: None,
+            overrides: None,
+        };
+        match &self.overrides {
+            Some((profile, overrides)) => session.with_overrides(profile, overrides),
+            None => Ok(session),
+        }
+    }
+
     /// The fingerprint of profile `name` as this session reads it, as 64 hex digits.
     pub fn definition(&self, name: &str) -> String {
         let mut hash = Context::new(&SHA256);
@@ -54,8 +93,6 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::cache::store::Store;
 

@@ -48,7 +48,8 @@ pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct Session {
     config: Arc<Config>,
     store: Store,
-    providers: ProviderRegistry,
+    /// Shared with the sessions [`Session::reread`] makes, so discovery is done once.
+    providers: Arc<ProviderRegistry>,
     http: http::reqwest::Client,
     opener: Arc<dyn BrowserOpener>,
     env: EnvLookup,
@@ -58,6 +59,8 @@ pub struct Session {
     process_stderr: process::Stderr,
     /// A `--duration` asked for this run: (profile, seconds).
     requested_duration: Option<(String, std::time::Duration)>,
+    /// This run's `--region` / `--duration` and their profile, for [`Session::reread`].
+    overrides: Option<(String, RunOverrides)>,
 }
 
 impl Session {
@@ -72,13 +75,14 @@ impl Session {
         Ok(Session {
             config,
             store,
-            providers: ProviderRegistry::new(http.clone()).with_store(Arc::new(metadata)),
+            providers: Arc::new(ProviderRegistry::new(http.clone()).with_store(Arc::new(metadata))),
             http,
             opener: Arc::new(SystemBrowser),
             env: Arc::new(|name| std::env::var(name).ok()),
             clock: Utc::now,
             process_stderr: process::Stderr::Terminal,
             requested_duration: None,
+            overrides: None,
         })
     }
 
