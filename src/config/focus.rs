@@ -197,7 +197,9 @@ impl Current {
 /// buffer always starts at a line start, and only complete lines are looked at.
 fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Result<Vec<Span>> {
     let mut spans = Vec::new();
-    let mut buffer: Vec<u8> = Vec::with_capacity(block);
+    // Zeroed once: `filled` says how much of it holds the file.
+    let mut buffer: Vec<u8> = vec![0; block];
+    let mut filled = 0;
     // The file offset and line number of `buffer[0]`.
     let mut offset: u64 = 0;
     let mut line = 1;
@@ -211,20 +213,23 @@ fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Res
         hidden_headers: false,
     };
     loop {
-        let filled = buffer.len();
-        buffer.resize(filled + block, 0);
+        if filled == buffer.len() {
+            // A line longer than the buffer.
+            buffer.resize(buffer.len() + block, 0);
+        }
         let read = loop {
             match file.read(&mut buffer[filled..]) {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 other => break other?,
             }
         };
-        buffer.truncate(filled + read);
+        let newly = filled;
+        filled += read;
         let at_end = read == 0;
-        let complete = match memchr::memrchr(b'\n', &buffer) {
-            _ if at_end => buffer.len(),
-            Some(newline) => newline + 1,
-            // A line longer than the buffer: read on.
+        let complete = match memchr::memrchr(b'\n', &buffer[newly..filled]) {
+            _ if at_end => filled,
+            Some(newline) => newly + newline + 1,
+            // No line ends in what was read: read on.
             None => continue,
         };
         // The scanner skips a byte-order mark; line 1 then starts after it.
@@ -242,8 +247,7 @@ fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Res
                 line += count_newlines(&region[counted..at]);
                 counted = at;
                 let start = offset + at as u64;
-                let named =
-                    header_name(&region[at..]).is_some_and(|name| wanted.iter().any(|w| w == name));
+                let named = names_any(&region[at..], wanted);
                 let next = Current {
                     span: Span {
                         start,
@@ -260,7 +264,8 @@ fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Res
         }
         line += count_newlines(&region[counted..]);
         offset += complete as u64;
-        buffer.drain(..complete);
+        buffer.copy_within(complete..filled, 0);
+        filled -= complete;
         if at_end {
             current.close(offset, &mut spans);
             return Ok(spans);
@@ -274,6 +279,27 @@ fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Res
 fn maybe_header(lead: &[u8]) -> bool {
     lead.iter()
         .all(|&byte| matches!(byte, b' ' | b'\t' | b'\r' | 0x0b | 0x0c) || !byte.is_ascii())
+}
+
+/// Whether the header line at the start of `text` names one of `wanted`. Most headers name
+/// none, so a byte test comes first: a name the full read splits out ends just before `]`,
+/// but for whitespace that this test does not trim (a multi-byte character, a vertical tab).
+fn names_any(text: &[u8], wanted: &[String]) -> bool {
+    let end = memchr::memchr(b'\n', text).unwrap_or(text.len());
+    let line = &text[..end];
+    let before_bracket = match memchr::memchr(b']', line) {
+        Some(close) => line[..close].trim_ascii_end(),
+        None => return false,
+    };
+    let may_name = |name: &String| before_bracket.ends_with(name.as_bytes());
+    // A vertical tab is the one ASCII character `str::trim` removes and `trim_ascii_end` keeps.
+    let uncertain = !before_bracket
+        .last()
+        .is_some_and(|&byte| byte.is_ascii() && byte != 0x0b);
+    if uncertain || wanted.iter().any(may_name) {
+        return header_name(line).is_some_and(|name| wanted.iter().any(|w| w == name));
+    }
+    false
 }
 
 /// The name the header line at the start of `text` gives, split as the full read splits it.

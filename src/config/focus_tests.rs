@@ -125,6 +125,10 @@ fn awkward_layouts_read_alike() {
         "[profile a]\nsource_profile = b\nrole_arn = arn:aws:iam::123456789012:role/r\n\
          [profile b]\nsource_profile = a\nrole_arn = arn:aws:iam::123456789012:role/r\n\
          [profile c]\nsource_profile = gone\nrole_arn = arn:aws:iam::123456789012:role/r\n",
+        // Whitespace `str::trim` removes and a byte test might not: a vertical tab, U+3000.
+        "[profile p\u{b}]\nsource_profile = q\nrole_arn = arn:aws:iam::123456789012:role/r\n\
+         [profile q\u{3000}]\nweb_identity_auth_url = https://i\nweb_identity_client_id = c\n\
+         role_arn = arn:aws:iam::123456789012:role/r\n",
         // Keys before any header and nested values.
         "region = x\n[profile p]\ns3 =\n  a = 1\n[profile q]\nweb_identity_auth_url = https://i\n\
          web_identity_client_id = c\nrole_arn = arn:aws:iam::123456789012:role/r\n",
@@ -137,6 +141,12 @@ fn awkward_layouts_read_alike() {
     }
     assert!(agrees(cases[0], Some(credentials), "p"));
     assert!(agrees(cases[3], None, "y"));
+    assert!(agrees(cases[5], None, "p"));
+    let vertical_tab = parse_profile(Path::new(CONFIG), cases[5].as_bytes(), None, "p").unwrap();
+    assert!(
+        vertical_tab.profile("q").is_some(),
+        "the chain through `[profile q\u{3000}]`"
+    );
 }
 
 #[test]
