@@ -179,15 +179,38 @@ fn scan_pieces(pieces: &[PieceText]) -> Scan<'_> {
 
 /// The piece being read: where it starts and whether it is needed so far.
 struct Current {
-    span: Span,
+    start: u64,
+    /// Its first line's number, counted only when it may be needed: counting the lines
+    /// before every header cost more than everything else on this path.
+    line: Option<usize>,
     named: bool,
     hidden_headers: bool,
 }
 
 impl Current {
+    fn needed(&self) -> bool {
+        self.named || self.hidden_headers
+    }
+
+    /// Settles its first line's number while its start is in `region` (the buffer, which
+    /// starts at file offset `offset` on line `line`). A piece that outlives its buffer is
+    /// settled at that buffer's end, so its number is known whenever it is needed.
+    fn settle_line(&mut self, region: &[u8], offset: u64, line: usize) {
+        if self.line.is_none() {
+            let before = usize::try_from(self.start.saturating_sub(offset)).unwrap_or(0);
+            self.line = Some(line + count_newlines(&region[..before.min(region.len())]));
+        }
+    }
+
     fn close(self, end: u64, spans: &mut Vec<Span>) {
-        if self.named || self.hidden_headers {
-            spans.push(Span { end, ..self.span });
+        if self.needed()
+            && let Some(line) = self.line
+        {
+            spans.push(Span {
+                start: self.start,
+                end,
+                line,
+            });
         }
     }
 }
@@ -204,11 +227,8 @@ fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Res
     let mut offset: u64 = 0;
     let mut line = 1;
     let mut current = Current {
-        span: Span {
-            start: 0,
-            end: 0,
-            line: 1,
-        },
+        start: 0,
+        line: Some(1),
         named: false,
         hidden_headers: false,
     };
@@ -238,31 +258,33 @@ fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Res
         } else {
             0
         };
+        if offset == 0 {
+            current.start = from as u64;
+        }
         let region = &buffer[..complete];
-        let mut counted = from;
         for at in memchr::memchr_iter(b'[', &region[from..]).map(|at| at + from) {
-            let line_start = memchr::memrchr(b'\n', &region[from..at])
-                .map_or(from, |newline| from + newline + 1);
-            if line_start == at {
-                line += count_newlines(&region[counted..at]);
-                counted = at;
+            if at == from || region[at - 1] == b'\n' {
                 let start = offset + at as u64;
-                let named = names_any(&region[at..], wanted);
                 let next = Current {
-                    span: Span {
-                        start,
-                        end: 0,
-                        line,
-                    },
-                    named,
+                    start,
+                    line: None,
+                    named: names_any(&region[at..], wanted),
                     hidden_headers: false,
                 };
+                if current.needed() {
+                    current.settle_line(region, offset, line);
+                }
                 std::mem::replace(&mut current, next).close(start, &mut spans);
-            } else if maybe_header(&region[line_start..at]) {
+                continue;
+            }
+            let line_start = memchr::memrchr(b'\n', &region[from..at])
+                .map_or(from, |newline| from + newline + 1);
+            if maybe_header(&region[line_start..at]) {
                 current.hidden_headers = true;
             }
         }
-        line += count_newlines(&region[counted..]);
+        current.settle_line(region, offset, line);
+        line += count_newlines(region);
         offset += complete as u64;
         buffer.copy_within(complete..filled, 0);
         filled -= complete;
@@ -285,11 +307,10 @@ fn maybe_header(lead: &[u8]) -> bool {
 /// none, so a byte test comes first: a name the full read splits out ends just before `]`,
 /// but for whitespace that this test does not trim (a multi-byte character, a vertical tab).
 fn names_any(text: &[u8], wanted: &[String]) -> bool {
-    let end = memchr::memchr(b'\n', text).unwrap_or(text.len());
-    let line = &text[..end];
-    let before_bracket = match memchr::memchr(b']', line) {
-        Some(close) => line[..close].trim_ascii_end(),
-        None => return false,
+    let before_bracket = match memchr::memchr2(b']', b'\n', text) {
+        Some(close) if text[close] == b']' => text[..close].trim_ascii_end(),
+        // A header without `]` is broken and names nothing.
+        _ => return false,
     };
     let may_name = |name: &String| before_bracket.ends_with(name.as_bytes());
     // A vertical tab is the one ASCII character `str::trim` removes and `trim_ascii_end` keeps.
@@ -297,7 +318,7 @@ fn names_any(text: &[u8], wanted: &[String]) -> bool {
         .last()
         .is_some_and(|&byte| byte.is_ascii() && byte != 0x0b);
     if uncertain || wanted.iter().any(may_name) {
-        return header_name(line).is_some_and(|name| wanted.iter().any(|w| w == name));
+        return header_name(text).is_some_and(|name| wanted.iter().any(|w| w == name));
     }
     false
 }

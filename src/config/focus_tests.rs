@@ -129,6 +129,8 @@ fn awkward_layouts_read_alike() {
         "[profile p\u{b}]\nsource_profile = q\nrole_arn = arn:aws:iam::123456789012:role/r\n\
          [profile q\u{3000}]\nweb_identity_auth_url = https://i\nweb_identity_client_id = c\n\
          role_arn = arn:aws:iam::123456789012:role/r\n",
+        // A byte-order mark before an indented header that opens the file.
+        "\u{feff}  [profile p]\naws_access_key_id = A\naws_secret_access_key = B\n",
         // Keys before any header and nested values.
         "region = x\n[profile p]\ns3 =\n  a = 1\n[profile q]\nweb_identity_auth_url = https://i\n\
          web_identity_client_id = c\nrole_arn = arn:aws:iam::123456789012:role/r\n",
@@ -142,6 +144,7 @@ fn awkward_layouts_read_alike() {
     assert!(agrees(cases[0], Some(credentials), "p"));
     assert!(agrees(cases[3], None, "y"));
     assert!(agrees(cases[5], None, "p"));
+    assert!(agrees(cases[6], None, "p"));
     let vertical_tab = parse_profile(Path::new(CONFIG), cases[5].as_bytes(), None, "p").unwrap();
     assert!(
         vertical_tab.profile("q").is_some(),
