@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks that are not part of CI (numbers go to README's Performance section). One run
 # prints one markdown table, medians and ratios side by side with the goals:
+#   - cached `runas credential-process` on a 2-profile and on a 10,000-profile config;
 #   - cached `runas credential-process` against the AWS CLI v2 asking for the same profile's
 #     credentials (`aws configure export-credentials`), and both peak RSS;
 #   - 200 concurrent `credential-process` calls with expired credentials (one STS call, p99);
@@ -19,6 +20,8 @@
 #                               (apt-get install hyperfine tmux time awscli; valgrind optional)
 #   BENCH_ONLY=login            only the cold-login rows (about 30 s)
 #   BENCH_ONLY=server           only the credentials-endpoint rows (about 70 s)
+#   BENCH_ONLY=config-size      the cold logins, then cached credential-process at 2 and
+#                               10,000 profiles (about 60 s)
 #   RUNAS_BIN=PATH              measure this binary instead of building the release one
 #   LIST_CSV=FILE               also write `profiles,median_ms,instructions` for scripts/plot-list.py
 set -euo pipefail
@@ -202,6 +205,36 @@ if [ "${BENCH_ONLY:-}" != server ]; then
 progress "cold logins"
 for i in 1 2 3 4 5; do login_run "cold$i" "$WORK/cold-cache-$i"; done
 login_run warm "$WORK/cold-cache-5" --force
+fi
+
+# --- cached credential-process at 2 and 10,000 profiles -----------------------------------
+# The same cached profile read from the 2-profile config and from one with 10,000 more
+# profiles before it (each config's own cache entry: its path is part of the definition).
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY:-}" = config-size ]; then
+progress "cached credential-process at 2 and 10,000 profiles"
+export RUNAS_CACHE_DIR=$WORK/cold-cache-5
+python3 scripts/gen-profiles.py 10000 "$WORK/cp-filler"
+cat "$WORK/cp-filler" "$WORK/config" >"$WORK/cp-10000"
+"$RUNAS" credential-process web >/dev/null
+"$RUNAS" --config "$WORK/cp-10000" credential-process web >/dev/null
+hyperfine -N --warmup 10 --runs 200 --export-json "$WORK/cp-size.json" \
+  -n small "$RUNAS credential-process web" \
+  -n large "$RUNAS --config $WORK/cp-10000 credential-process web" >/dev/null
+peak_rss() { /usr/bin/time -v -o "$WORK/rss.txt" "$@" >/dev/null && awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/rss.txt"; }
+SMALL_RSS=$(peak_rss "$RUNAS" credential-process web)
+LARGE_RSS=$(peak_rss "$RUNAS" --config "$WORK/cp-10000" credential-process web)
+python3 - "$WORK/cp-size.json" "$SMALL_RSS" "$LARGE_RSS" >>"$ROWS" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+small, large = r["small"]["median"] * 1000, r["large"]["median"] * 1000
+small_rss, large_rss = int(sys.argv[2]) / 1024, int(sys.argv[3]) / 1024
+ok = lambda c: "yes" if c else "**no**"
+print(f"| cached `credential-process`, 2-profile config: median / peak RSS | {small:.2f} ms / {small_rss:.1f} MiB "
+      f"| ≤ 2 ms, ≤ 15 MiB: {ok(small <= 2 and small_rss <= 15)} |")
+print(f"| … same profile in a 10,002-profile config: median / peak RSS | {large:.2f} ms / {large_rss:.1f} MiB "
+      f"| ≤ 2 ms, ≤ 15 MiB: {ok(large <= 2 and large_rss <= 15)} |")
+print(f"| … 10,002 / 2 profiles | {large / small:.2f}× | ≤ 1.25×: {ok(large / small <= 1.25)} |")
+PY
 fi
 
 if [ -z "${BENCH_ONLY:-}" ]; then

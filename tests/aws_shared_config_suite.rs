@@ -256,3 +256,59 @@ fn every_file_location_case_finds_the_files_the_sdks_find() {
         assert_eq!(found.credentials, want("credentialsLocation"), "{name}");
     }
 }
+
+/// The one-profile read (`credential-process`'s fast path) gives every profile of every case,
+/// and its chain, exactly as the full read gives it, with the same definition.
+#[test]
+fn every_profile_parser_case_reads_alike_one_profile_at_a_time() {
+    let cases = read_suite("profile-parser-tests.json");
+    let mut answered = 0;
+    for case in &cases {
+        let name = case["name"].as_str().expect("name");
+        let config_text = case["input"]["configFile"].as_str().unwrap_or_default();
+        let credentials_text = case["input"]["credentialsFile"]
+            .as_str()
+            .unwrap_or_default();
+        let full = config::parse_with_credentials(
+            Path::new(CONFIG),
+            config_text,
+            Path::new(CREDENTIALS),
+            credentials_text,
+        );
+        for profile in &full.profiles {
+            let Some(fast) = config::parse_profile(
+                Path::new(CONFIG),
+                config_text.as_bytes(),
+                Some((Path::new(CREDENTIALS), credentials_text.as_bytes())),
+                &profile.name,
+            ) else {
+                continue;
+            };
+            answered += 1;
+            let mut member = Some(profile);
+            let mut steps = 0;
+            while let Some(current) = member.filter(|_| steps < 16) {
+                let read = fast.profile(&current.name).expect("the chain is read");
+                assert_eq!(
+                    format!("{read:?}"),
+                    format!("{current:?}"),
+                    "{name}: {}",
+                    current.name
+                );
+                assert_eq!(read.entries, current.entries, "{name}: {}", current.name);
+                member = current
+                    .source_profile
+                    .as_deref()
+                    .and_then(|s| full.profile(s));
+                steps += 1;
+            }
+            assert_eq!(
+                fast.definition(&profile.name),
+                full.definition(&profile.name),
+                "{name}: {}",
+                profile.name
+            );
+        }
+    }
+    assert!(answered > 20, "only {answered} profiles took the fast path");
+}

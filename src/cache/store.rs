@@ -80,6 +80,11 @@ pub struct CredentialEntry {
     /// carries the user's identity. Absent in files written before it existed.
     #[serde(default)]
     pub identity_enhanced: bool,
+    /// The fingerprint of the profile's definition these credentials were obtained for
+    /// (a hash, never the keys themselves); an entry served under another definition would be
+    /// the old role's. Absent in files written before it existed, which then never serve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 impl CredentialEntry {

@@ -33,31 +33,35 @@ pub(super) const IDENTIFIER_CHARACTERS: &str = "letters, digits and - _ / . % @ 
 
 /// `trimmed` is the header line without surrounding whitespace, starting with `[`.
 pub(super) fn parse_header(trimmed: &str) -> Result<ParsedHeader, String> {
+    let (prefix, name, after) = split_header(trimmed).map_err(str::to_string)?;
+    let trailing = (!(after.is_empty() || after.starts_with('#') || after.starts_with(';')))
+        .then(|| after.to_string());
+    let header = Header {
+        prefix: prefix.map(str::to_string),
+        name: name.to_string(),
+    };
+    Ok(ParsedHeader { header, trailing })
+}
+
+/// The prefix, name and trimmed text after `]` of a header line, borrowed: [`parse_header`]
+/// is built on it, so the fast path (`focus`), which only compares names across thousands of
+/// headers without allocating, splits every header exactly as the full read does.
+pub(super) fn split_header(trimmed: &str) -> Result<(Option<&str>, &str, &str), &'static str> {
     let Some(close) = trimmed.find(']') else {
         return Err(
             "section header is missing its closing `]`; the keys below it up to the next \
-             section are ignored"
-                .to_string(),
+             section are ignored",
         );
     };
     let after = trimmed[close + 1..].trim();
-    let trailing = (!(after.is_empty() || after.starts_with('#') || after.starts_with(';')))
-        .then(|| after.to_string());
     let inner = trimmed[1..close].trim();
     if inner.is_empty() {
-        return Err("empty section header []; expected [profile NAME] or [default]".to_string());
+        return Err("empty section header []; expected [profile NAME] or [default]");
     }
-    let header = match inner.split_once([' ', '\t']) {
-        Some((prefix, name)) => Header {
-            prefix: Some(prefix.to_string()),
-            name: name.trim().to_string(),
-        },
-        None => Header {
-            prefix: None,
-            name: inner.to_string(),
-        },
-    };
-    Ok(ParsedHeader { header, trailing })
+    Ok(match inner.split_once([' ', '\t']) {
+        Some((prefix, name)) => (Some(prefix), name.trim(), after),
+        None => (None, inner, after),
+    })
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@
 //! on the profile it concerns, so one broken profile never hides the others. It must not touch
 //! the network, the cache or the config file's contents on disk (reading only).
 
+mod definition;
 mod discovered;
 mod example;
+mod focus;
 mod header;
 pub mod identity_center;
 mod inherit;
@@ -27,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use discovered::discovered_name;
 pub use example::{EXAMPLE_PROFILE, getting_started_text};
+pub use focus::{load_profile, parse_profile};
 use sections::FileKind;
 
 pub use identity_center::{AccessGrants, GrantPermission, IdentityCenter, UnknownPermission};
@@ -177,14 +180,26 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     Ok(parse_inner(path, &text, &bad_lines, None))
 }
 
-/// The file's text, with the (1-based) numbers of the lines that were not UTF-8.
-fn read_text(path: &Path) -> Result<(String, Vec<usize>), ConfigError> {
+/// The file's bytes, or why they cannot be read.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut open_file(path)?, &mut bytes).map_err(|source| {
+        ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    Ok(bytes)
+}
+
+/// The file opened for reading, or why it cannot be.
+fn open_file(path: &Path) -> Result<std::fs::File, ConfigError> {
     if path.is_dir() {
         return Err(ConfigError::IsDirectory {
             path: path.to_path_buf(),
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+    std::fs::File::open(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => ConfigError::Missing {
             path: path.to_path_buf(),
         },
@@ -192,8 +207,12 @@ fn read_text(path: &Path) -> Result<(String, Vec<usize>), ConfigError> {
             path: path.to_path_buf(),
             source,
         },
-    })?;
-    match String::from_utf8(bytes) {
+    })
+}
+
+/// The file's text, with the (1-based) numbers of the lines that were not UTF-8.
+fn read_text(path: &Path) -> Result<(String, Vec<usize>), ConfigError> {
+    match String::from_utf8(read_bytes(path)?) {
         Ok(text) => Ok((text, Vec::new())),
         Err(not_utf8) => {
             let bytes = not_utf8.into_bytes();
@@ -222,11 +241,24 @@ fn parse_inner(
     non_utf8_lines: &[usize],
     credentials: Option<CredentialsText<'_>>,
 ) -> Config {
-    let mut scanned = scan::scan(text, non_utf8_lines);
-    let entries = read::section_entries(&mut scanned);
-    let mut grouped = sections::group(path, FileKind::Config, &scanned, entries);
-    if let Some((credentials_path, credentials_text, bad_lines)) = credentials {
-        let mut scanned = scan::scan(credentials_text, bad_lines);
+    let config_scan = scan::scan(text, non_utf8_lines);
+    let credentials = credentials.map(|(credentials_path, credentials_text, bad_lines)| {
+        (credentials_path, scan::scan(credentials_text, bad_lines))
+    });
+    assemble(path, config_scan, credentials)
+}
+
+/// The scanned config (and credentials) file turned into a [`Config`]: what the full read and
+/// the one-profile read (`focus`) share after scanning, so both type profiles alike.
+fn assemble(
+    path: &Path,
+    mut config_scan: scan::Scan<'_>,
+    credentials: Option<(&Path, scan::Scan<'_>)>,
+) -> Config {
+    let entries = read::section_entries(&mut config_scan);
+    let mut grouped = sections::group(path, FileKind::Config, &config_scan, entries);
+    let credentials_path = credentials.as_ref().map(|(path, _)| path.to_path_buf());
+    if let Some((credentials_path, mut scanned)) = credentials {
         let entries = read::section_entries(&mut scanned);
         let from_credentials =
             sections::group(credentials_path, FileKind::Credentials, &scanned, entries);
@@ -236,8 +268,7 @@ fn parse_inner(
     let profiles = profile::build_profiles(grouped.profiles, &sso_sessions);
     Config {
         path: path.to_path_buf(),
-        credentials_path: credentials
-            .map(|(credentials_path, _, _)| credentials_path.to_path_buf()),
+        credentials_path,
         profiles,
         sso_sessions,
         issues: grouped.file_issues,

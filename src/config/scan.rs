@@ -68,11 +68,22 @@ enum Context {
 /// A byte-order mark at the start is skipped, as the AWS CLI skips it.
 pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    scan_from(text, 1, non_utf8_lines)
+}
+
+/// Scans `text` as the part of a file that starts on line `first_line`. A line at column 0
+/// that starts with `[` resets everything the lines before it decided, so a file cut just
+/// before such lines scans, piece by piece, exactly as it scans whole (`focus` relies on it).
+pub(super) fn scan_from<'t>(
+    text: &'t str,
+    first_line: usize,
+    non_utf8_lines: &[usize],
+) -> Scan<'t> {
     let mut out = Scan::default();
     let mut context = Context::BeforeAnyHeader;
 
     for (index, raw_line) in text.split('\n').enumerate() {
-        let number = index + 1;
+        let number = index + first_line;
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
         let trimmed = line.trim();
         let not_utf8 = non_utf8_lines.binary_search(&number).is_ok();

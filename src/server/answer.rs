@@ -92,6 +92,7 @@ mod tests {
             assumed_role_arn: assumed_role_arn.map(str::to_owned),
             session_name: None,
             identity_enhanced: false,
+            definition: None,
         }
     }
 

@@ -51,6 +51,9 @@ pub enum Problem {
 pub struct Keeper {
     held: watch::Receiver<Held>,
     wake: Arc<Notify>,
+    /// For reading the profile's definition as the files say now.
+    session: Arc<Session>,
+    profile: String,
 }
 
 impl Keeper {
@@ -67,6 +70,12 @@ impl Keeper {
             problem: None,
         });
         let wake = Arc::new(Notify::new());
+        let keeper = Keeper {
+            held,
+            wake: Arc::clone(&wake),
+            session: Arc::clone(&session),
+            profile: profile.clone(),
+        };
         let renewer = Renewer {
             session,
             profile,
@@ -75,7 +84,15 @@ impl Keeper {
             prompts,
         };
         let task = tokio::spawn(renewer.run());
-        (Keeper { held, wake }, task)
+        (keeper, task)
+    }
+
+    /// The fingerprint of the profile as the files define it now (re-read for it alone, which
+    /// costs the same at 10,000 profiles as at two); `None` when they cannot be read, and then
+    /// no held credentials match it. Held credentials of another definition are never handed
+    /// out: they were obtained for a role, chain or endpoint that is no longer configured.
+    pub fn definition_now(&self) -> Option<String> {
+        current_definition(&self.session, &self.profile)
     }
 
     pub fn held(&self) -> Held {
@@ -87,13 +104,20 @@ impl Keeper {
         self.wake.notify_one();
     }
 
-    /// Waits at most `limit` for held credentials that are unexpired at the wall clock.
-    pub async fn wait_for_valid(&self, limit: Duration) -> Option<CredentialEntry> {
+    /// Waits at most `limit` for held credentials of `definition` that are unexpired at the
+    /// wall clock.
+    pub async fn wait_for_valid(
+        &self,
+        limit: Duration,
+        definition: Option<&str>,
+    ) -> Option<CredentialEntry> {
+        let definition = definition?;
         let mut held = self.held.clone();
         let valid = |held: &Held| {
-            held.entry
-                .as_ref()
-                .is_some_and(|entry| entry.credentials.expiration > Utc::now())
+            held.entry.as_ref().is_some_and(|entry| {
+                entry.credentials.expiration > Utc::now()
+                    && entry.definition.as_deref() == Some(definition)
+            })
         };
         let found = tokio::time::timeout(limit, held.wait_for(valid)).await;
         match found {
@@ -112,15 +136,18 @@ struct Renewer {
 }
 
 impl Renewer {
-    async fn run(self) {
+    async fn run(mut self) {
         let mut failures = 0u32;
         loop {
-            let due = self
-                .held
-                .borrow()
-                .entry
-                .as_ref()
-                .is_none_or(|entry| !entry.is_fresh(Utc::now()));
+            // The files as they are now: an edited profile is renewed under its new definition.
+            if let Ok(session) = self.session.reread(&self.profile) {
+                self.session = Arc::new(session);
+            }
+            let definition = current_definition(&self.session, &self.profile);
+            let due =
+                self.held.borrow().entry.as_ref().is_none_or(|entry| {
+                    !entry.is_fresh(Utc::now()) || entry.definition != definition
+                });
             if due {
                 match self.renew().await {
                     Ok(()) => failures = 0,
@@ -194,6 +221,11 @@ impl Renewer {
         });
         Ok(())
     }
+}
+
+fn current_definition(session: &Session, profile: &str) -> Option<String> {
+    let session = session.reread(profile).ok()?;
+    Some(session.definition(profile))
 }
 
 /// How long to sleep until `until`, looking at the clock at least every [`LONGEST_NAP`].

@@ -260,14 +260,19 @@ fn refused(refusal: Refusal) -> (u16, String, Answered) {
     (status, body, answered)
 }
 
-/// The held credentials if usable; stale ones wake the renewal first; expired ones wait
-/// briefly for it, then get a 503 that says what the person must do.
+/// The held credentials if usable; stale ones wake the renewal first; expired ones, and ones
+/// obtained for a definition the files no longer give, wait briefly for it, then get a 503
+/// that says what the person must do.
 async fn credentials_answer(shared: &Shared) -> (u16, String, Answered) {
     let now = Utc::now();
+    let definition = shared.keeper.definition_now();
     let held = shared.keeper.held();
-    let usable = held
-        .entry
-        .filter(|entry| entry.credentials.expiration - now > LAST_USABLE);
+    // Credentials obtained for a definition the files no longer give are never handed out.
+    let usable = held.entry.filter(|entry| {
+        entry.credentials.expiration - now > LAST_USABLE
+            && definition.is_some()
+            && entry.definition == definition
+    });
     let entry = match usable {
         Some(entry) => {
             if !entry.is_fresh(now) {
@@ -277,7 +282,9 @@ async fn credentials_answer(shared: &Shared) -> (u16, String, Answered) {
         }
         None => {
             shared.keeper.wake();
-            shared.keeper.wait_for_valid(EXPIRED_WAIT).await
+            (shared.keeper)
+                .wait_for_valid(EXPIRED_WAIT, definition.as_deref())
+                .await
         }
     };
     match entry {

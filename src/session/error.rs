@@ -97,6 +97,12 @@ pub enum SessionError {
         #[source]
         source: CacheError,
     },
+    #[error("profile {name}: {source}")]
+    Config {
+        name: String,
+        #[source]
+        source: crate::config::ConfigError,
+    },
     #[error("cannot start the HTTP client: {0}")]
     Http(String),
     #[error("profile {name}: the login task stopped unexpectedly: {reason}")]

@@ -15,9 +15,13 @@ use crate::cache::store::CredentialEntry;
 use crate::config::{IdentityCenter, Profile};
 
 impl Session {
-    /// Fresh, and of the kind the profile asks for now: credentials cached before
-    /// `identity_center_*` keys were added (or after they were removed) do not count.
+    /// Fresh, and obtained for the profile as it is defined now: credentials cached before
+    /// any key it depends on changed do not count (see `definition`), nor those cached before
+    /// `identity_center_*` keys were added (or after they were removed).
     pub(super) fn usable(&self, name: &str, entry: &CredentialEntry) -> bool {
+        if entry.definition.as_deref() != Some(self.definition(name).as_str()) {
+            return false;
+        }
         let wants_enhanced = self
             .config
             .profile(name)
@@ -112,6 +116,7 @@ impl Session {
             assumed_role_arn: Some(assumed.assumed_role_arn),
             session_name: Some(session_name),
             identity_enhanced: true,
+            definition: None,
         })
     }
 }

@@ -6,6 +6,7 @@
 
 mod command_line;
 mod console;
+mod definition;
 mod diagnosis;
 mod error;
 mod grants;
@@ -48,7 +49,8 @@ pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct Session {
     config: Arc<Config>,
     store: Store,
-    /// Shared with the sessions [`Session::with_discovered`] derives, so they discover once.
+    /// Shared with the sessions [`Session::with_discovered`] and [`Session::reread`] make, so
+    /// discovery is done once.
     providers: Arc<ProviderRegistry>,
     http: http::reqwest::Client,
     opener: Arc<dyn BrowserOpener>,
@@ -59,6 +61,8 @@ pub struct Session {
     process_stderr: process::Stderr,
     /// A `--duration` asked for this run: (profile, seconds).
     requested_duration: Option<(String, std::time::Duration)>,
+    /// This run's `--region` / `--duration` and their profile, for [`Session::reread`].
+    overrides: Option<(String, RunOverrides)>,
 }
 
 impl Session {
@@ -80,6 +84,7 @@ impl Session {
             clock: Utc::now,
             process_stderr: process::Stderr::Terminal,
             requested_duration: None,
+            overrides: None,
         })
     }
 
@@ -157,7 +162,8 @@ impl Session {
                 origin: Origin::Cache,
             });
         }
-        let entry = self.exchange(profile, options, events).await?;
+        let mut entry = self.exchange(profile, options, events).await?;
+        entry.definition = Some(self.definition(name));
         if let Err(source) = self.store.put_credentials(&entry) {
             self.cache_unavailable(events, name, &source);
         }

@@ -52,6 +52,7 @@ impl Session {
             }
         }
         self.requested_duration = overrides.duration.map(|d| (name.to_owned(), d));
+        self.overrides = Some((name.to_owned(), overrides.clone()));
         Ok(self)
     }
 
@@ -101,6 +102,7 @@ mod tests {
             assumed_role_arn: None,
             session_name: None,
             identity_enhanced: false,
+            definition: None,
         }
     }
 

@@ -202,6 +202,7 @@ impl Session {
             assumed_role_arn: Some(assumed.assumed_role_arn),
             session_name: Some(session_name),
             identity_enhanced: false,
+            definition: None,
         }
     }
 

@@ -142,6 +142,7 @@ impl Session {
             assumed_role_arn: None,
             session_name: None,
             identity_enhanced: false,
+            definition: None,
         })
     }
 

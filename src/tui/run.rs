@@ -224,6 +224,7 @@ async fn run_server_shell(
             assumed_role_arn: None,
             session_name: None,
             identity_enhanced: false,
+            definition: None,
         },
     };
     let endpoint =

@@ -275,9 +275,14 @@ impl Drop for RunasHome {
         }
         let secrets = self.cached_secrets();
         for run in self.transcript.borrow().iter() {
-            let stdout_may_hold_credentials = run.args.first().is_some_and(|command| {
+            // The subcommand, after a leading `--config PATH`.
+            let args = match run.args.first().map(String::as_str) {
+                Some("--config") => run.args.get(2..).unwrap_or_default(),
+                _ => &run.args[..],
+            };
+            let stdout_may_hold_credentials = args.first().is_some_and(|command| {
                 PRINTS_CREDENTIALS.contains(&command.as_str())
-                    && run.args.get(1).is_none_or(|sub| sub != "list")
+                    && args.get(1).is_none_or(|sub| sub != "list")
             });
             let mut shown = run.stderr.clone();
             if !stdout_may_hold_credentials {

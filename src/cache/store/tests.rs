@@ -24,6 +24,7 @@ fn entry(profile: &str) -> CredentialEntry {
         assumed_role_arn: Some("arn:aws:sts::123456789012:assumed-role/dev/alice".into()),
         session_name: Some("alice".into()),
         identity_enhanced: false,
+        definition: None,
     }
 }
 

@@ -151,6 +151,7 @@ impl Session {
             clock: self.clock,
             process_stderr: self.process_stderr,
             requested_duration: self.requested_duration.clone(),
+            overrides: self.overrides.clone(),
         })
     }
 }
