@@ -11,6 +11,7 @@ mod cache_view;
 pub mod effects;
 pub mod fuzzy;
 mod grant_keys;
+mod idp_facts;
 pub mod msg;
 mod overlay_keys;
 pub mod qr;

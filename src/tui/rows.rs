@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::cache_view::expiry_status;
 pub use super::cache_view::{CacheView, CredentialView, GrantView, TokenView};
+use super::idp_facts::{self, IdpFacts};
 use super::state::{Activity, Status};
-use crate::cache::detection::{DetectionCache, KnownProvider};
+use crate::cache::detection::DetectionCache;
 use crate::config::{Config, GrantPermission, Profile, ProfileKind, ProviderKind, SsoProfile};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,36 +56,19 @@ impl ProfileRow {
         detections: Option<&DetectionCache>,
         now: DateTime<Utc>,
     ) -> ProfileRow {
-        let (provider, detected_by, issuer, group) = match &profile.web_identity {
-            Some(web) => {
-                let known = KnownProvider::of(web, detections, now);
-                match (known.provider, known.issuer) {
-                    (Some(provider), Some(issuer)) => {
-                        let how = match web.provider {
-                            Some(configured) if configured == provider => {
-                                format!("web_identity_provider = {provider}")
-                            }
-                            _ => known.provider_source.unwrap_or_default(),
-                        };
-                        let group = format!("{} · {}", provider.display_name(), host_of(&issuer));
-                        (Some(provider), how, Some(issuer), group)
-                    }
-                    _ => {
-                        let host = web.auth_url.host_str().unwrap_or("?").to_owned();
-                        (
-                            None,
-                            "decided at the first login (one HEAD probe)".to_owned(),
-                            None,
-                            format!("IdP · {host}"),
-                        )
-                    }
-                }
-            }
-            None => match &profile.sso {
-                Some(sso) => (None, sso_source(sso), None, sso_group(sso)),
-                None => (None, String::new(), None, group_without_idp(profile.kind)),
-            },
-        };
+        let idp = IdpFacts::of(profile, detections, now);
+        ProfileRow::with_idp(profile, config, &idp)
+    }
+
+    /// The row for `profile` whose IdP facts are already worked out: profiles sharing an IdP
+    /// URL share them, so [`rows_from_config`] decides them once per URL.
+    fn with_idp(profile: &Profile, config: &Config, idp: &IdpFacts) -> ProfileRow {
+        let IdpFacts {
+            provider,
+            detected_by,
+            issuer,
+            group,
+        } = idp.clone();
         // An IAM Identity Center profile names its role by account and role name.
         let role_arn = profile.role_arn.clone().or_else(|| {
             let sso = profile.sso.as_ref()?;
@@ -194,27 +178,16 @@ pub fn rows_from_config(
     detections: Option<&DetectionCache>,
     now: DateTime<Utc>,
 ) -> Vec<ProfileRow> {
-    let mut rows: Vec<ProfileRow> = config
-        .profiles
-        .iter()
-        .map(|profile| ProfileRow::from_profile(profile, config, detections, now))
-        .collect();
-    rows.sort_by(|a, b| {
-        (
-            a.provider.is_none() && a.issuer.is_none(),
-            &a.group,
-            &a.name,
-        )
-            .cmp(&(
-                b.provider.is_none() && b.issuer.is_none(),
-                &b.group,
-                &b.name,
-            ))
-    });
-    rows
+    let (facts, of_profile) = IdpFacts::decide(config, detections, now);
+    idp_facts::order(config, &facts, &of_profile)
+        .into_iter()
+        .map(|index| {
+            ProfileRow::with_idp(&config.profiles[index], config, &facts[of_profile[index]])
+        })
+        .collect()
 }
 
-fn group_without_idp(kind: ProfileKind) -> String {
+pub(super) fn group_without_idp(kind: ProfileKind) -> String {
     match kind {
         ProfileKind::Chained => "chained (source_profile)".to_owned(),
         ProfileKind::Sso => "IAM Identity Center".to_owned(),
@@ -223,7 +196,7 @@ fn group_without_idp(kind: ProfileKind) -> String {
 }
 
 /// How an IAM Identity Center profile logs in, in words for the detail pane.
-fn sso_source(sso: &SsoProfile) -> String {
+pub(super) fn sso_source(sso: &SsoProfile) -> String {
     let start = sso.start_url.as_deref().unwrap_or("?");
     match &sso.session {
         Some(session) => format!("IAM Identity Center, sso-session {session} ({start})"),
@@ -231,7 +204,7 @@ fn sso_source(sso: &SsoProfile) -> String {
     }
 }
 
-fn sso_group(sso: &SsoProfile) -> String {
+pub(super) fn sso_group(sso: &SsoProfile) -> String {
     match &sso.start_url {
         Some(url) => format!("IAM Identity Center · {}", host_of(url)),
         None => "IAM Identity Center".to_owned(),
