@@ -141,7 +141,11 @@ mod tests {
                     web_identity_client_id = c\nrole_arn = arn:aws:iam::111111111111:role/r\n";
         let config = crate::config::parse(std::path::Path::new("/c"), text);
         let (facts, of_profile) = IdpFacts::decide(&config, None, Utc::now());
-        assert_eq!(facts.len(), 4, "one answer per distinct URL, one per other profile");
+        assert_eq!(
+            facts.len(),
+            4,
+            "one answer per distinct URL, one per other profile"
+        );
         let names: Vec<&str> = order(&config, &facts, &of_profile)
             .into_iter()
             .map(|index| config.profiles[index].name.as_str())
