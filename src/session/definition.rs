@@ -67,21 +67,29 @@ impl Session {
                 config.profiles.push(profile);
             }
         }
-        let session = Session {
+        let mut session = self.over_config(config);
+        session.requested_duration = None;
+        session.overrides = None;
+        match &self.overrides {
+            Some((profile, overrides)) => session.with_overrides(profile, overrides),
+            None => Ok(session),
+        }
+    }
+
+    /// A session over `config` that shares this one's caches, clients and run settings.
+    pub(super) fn over_config(&self, config: crate::config::Config) -> Session {
+        Session {
             config: Arc::new(config),
             store: self.store.clone(),
             providers: Arc::clone(&self.providers),
+            metadata: Arc::clone(&self.metadata),
             http: self.http.clone(),
             opener: Arc::clone(&self.opener),
             env: Arc::clone(&self.env),
             clock: self.clock,
             process_stderr: self.process_stderr,
-            requested_duration: None,
-            overrides: None,
-        };
-        match &self.overrides {
-            Some((profile, overrides)) => session.with_overrides(profile, overrides),
-            None => Ok(session),
+            requested_duration: self.requested_duration.clone(),
+            overrides: self.overrides.clone(),
         }
     }
 

@@ -52,6 +52,8 @@ pub struct Session {
     /// Shared with the sessions [`Session::with_discovered`] and [`Session::reread`] make, so
     /// discovery is done once.
     providers: Arc<ProviderRegistry>,
+    /// The registry's store, for waiting on its background saves.
+    metadata: Arc<provider_store::CachedProviderMetadata>,
     http: http::reqwest::Client,
     opener: Arc<dyn BrowserOpener>,
     env: EnvLookup,
@@ -70,14 +72,15 @@ impl Session {
     pub fn new(config: Arc<Config>, store: Store) -> Result<Self, SessionError> {
         let http = http::idp_client(http::REQUEST_TIMEOUT)
             .map_err(|e| SessionError::Http(e.to_string()))?;
-        let metadata = provider_store::CachedProviderMetadata {
-            cache: ProviderMetadataCache::new(store.dir()),
-            clock: Utc::now,
-        };
+        let metadata = Arc::new(provider_store::CachedProviderMetadata::new(
+            ProviderMetadataCache::new(store.dir()),
+            Utc::now,
+        ));
         Ok(Session {
             config,
             store,
-            providers: Arc::new(ProviderRegistry::new(http.clone()).with_store(Arc::new(metadata))),
+            providers: Arc::new(ProviderRegistry::new(http.clone()).with_store(metadata.clone())),
+            metadata,
             http,
             opener: Arc::new(SystemBrowser),
             env: Arc::new(|name| std::env::var(name).ok()),
@@ -162,7 +165,11 @@ impl Session {
                 origin: Origin::Cache,
             });
         }
-        let mut entry = self.exchange(profile, options, events).await?;
+        let exchanged = self.exchange(profile, options, events).await;
+        // Discovery documents fetched on the way are written in the background; on disk
+        // before the answer, so the next process finds them.
+        self.metadata.settle();
+        let mut entry = exchanged?;
         entry.definition = Some(self.definition(name));
         if let Err(source) = self.store.put_credentials(&entry) {
             self.cache_unavailable(events, name, &source);
@@ -339,6 +346,14 @@ impl Session {
             profile: profile.to_owned(),
             stage,
         });
+    }
+}
+
+impl Drop for Session {
+    /// A command that discovered an issuer without finishing a login (an error, `detect`-like
+    /// paths) still leaves the documents on disk, not a half-written temp file.
+    fn drop(&mut self) {
+        self.metadata.settle();
     }
 }
 

@@ -12,6 +12,7 @@ mod doctor_keys;
 pub mod effects;
 pub mod fuzzy;
 mod grant_keys;
+mod idp_facts;
 pub mod msg;
 mod overlay_keys;
 pub mod qr;

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::cache_view::expiry_status;
 pub use super::cache_view::{CacheView, CredentialView, GrantView, TokenView};
+use super::idp_facts::{self, IdpFacts};
 use super::state::{Activity, Status};
-use crate::cache::detection::{DetectionCache, KnownProvider};
+use crate::cache::detection::DetectionCache;
 use crate::config::{Config, GrantPermission, Profile, ProfileKind, ProviderKind, SsoProfile};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,36 +60,19 @@ impl ProfileRow {
         detections: Option<&DetectionCache>,
         now: DateTime<Utc>,
     ) -> ProfileRow {
-        let (provider, detected_by, issuer, group) = match &profile.web_identity {
-            Some(web) => {
-                let known = KnownProvider::of(web, detections, now);
-                match (known.provider, known.issuer) {
-                    (Some(provider), Some(issuer)) => {
-                        let how = match web.provider {
-                            Some(configured) if configured == provider => {
-                                format!("web_identity_provider = {provider}")
-                            }
-                            _ => known.provider_source.unwrap_or_default(),
-                        };
-                        let group = format!("{} · {}", provider.display_name(), host_of(&issuer));
-                        (Some(provider), how, Some(issuer), group)
-                    }
-                    _ => {
-                        let host = web.auth_url.host_str().unwrap_or("?").to_owned();
-                        (
-                            None,
-                            "decided at the first login (one HEAD probe)".to_owned(),
-                            None,
-                            format!("IdP · {host}"),
-                        )
-                    }
-                }
-            }
-            None => match &profile.sso {
-                Some(sso) => (None, sso_source(sso), None, sso_group(sso)),
-                None => (None, String::new(), None, group_without_idp(profile.kind)),
-            },
-        };
+        let idp = IdpFacts::of(profile, detections, now);
+        ProfileRow::with_idp(profile, config, &idp)
+    }
+
+    /// The row for `profile` whose IdP facts are already worked out: profiles sharing an IdP
+    /// URL share them, so [`rows_from_config`] decides them once per URL.
+    fn with_idp(profile: &Profile, config: &Config, idp: &IdpFacts) -> ProfileRow {
+        let IdpFacts {
+            provider,
+            detected_by,
+            issuer,
+            group,
+        } = idp.clone();
         // An IAM Identity Center profile names its role by account and role name.
         let role_arn = profile.role_arn.clone().or_else(|| {
             let sso = profile.sso.as_ref()?;
@@ -200,17 +184,24 @@ pub fn rows_from_config(
     detections: Option<&DetectionCache>,
     now: DateTime<Utc>,
 ) -> Vec<ProfileRow> {
-    let mut rows: Vec<ProfileRow> = config
-        .profiles
-        .iter()
-        .map(|profile| ProfileRow::from_profile(profile, config, detections, now))
-        .chain(super::sso_rows::session_rows(config))
+    let (facts, of_profile) = IdpFacts::decide(config, detections, now);
+    let mut rows: Vec<ProfileRow> = idp_facts::order(config, &facts, &of_profile)
+        .into_iter()
+        .map(|index| {
+            ProfileRow::with_idp(&config.profiles[index], config, &facts[of_profile[index]])
+        })
         .collect();
-    sort_rows(&mut rows);
+    let sessions = super::sso_rows::session_rows(config);
+    if !sessions.is_empty() {
+        // Profiles are in order already; the sso-session rows join their groups.
+        rows.extend(sessions);
+        sort_rows(&mut rows);
+    }
     rows
 }
 
-/// Groups in order (profiles without an IdP last), then names within a group.
+/// Groups in order (profiles without an IdP last), then names within a group: the order
+/// `idp_facts::order` gives profiles before any row is built.
 pub fn sort_rows(rows: &mut [ProfileRow]) {
     rows.sort_by(|a, b| {
         (
@@ -226,7 +217,7 @@ pub fn sort_rows(rows: &mut [ProfileRow]) {
     });
 }
 
-fn group_without_idp(kind: ProfileKind) -> String {
+pub(super) fn group_without_idp(kind: ProfileKind) -> String {
     match kind {
         ProfileKind::Chained => "chained (source_profile)".to_owned(),
         ProfileKind::Sso => "IAM Identity Center".to_owned(),
@@ -235,7 +226,7 @@ fn group_without_idp(kind: ProfileKind) -> String {
 }
 
 /// How an IAM Identity Center profile logs in, in words for the detail pane.
-fn sso_source(sso: &SsoProfile) -> String {
+pub(super) fn sso_source(sso: &SsoProfile) -> String {
     let start = sso.start_url.as_deref().unwrap_or("?");
     match &sso.session {
         Some(session) => format!("IAM Identity Center, sso-session {session} ({start})"),
@@ -243,7 +234,7 @@ fn sso_source(sso: &SsoProfile) -> String {
     }
 }
 
-fn sso_group(sso: &SsoProfile) -> String {
+pub(super) fn sso_group(sso: &SsoProfile) -> String {
     match &sso.start_url {
         Some(url) => format!("IAM Identity Center · {}", host_of(url)),
         None => "IAM Identity Center".to_owned(),

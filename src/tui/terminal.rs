@@ -5,7 +5,7 @@
 //! input around that is the event loop's part (it drops its input stream first).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::sync::Once;
 
 use crossterm::cursor::{Hide, Show};
@@ -17,7 +17,10 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type TtyTerminal = Terminal<CrosstermBackend<File>>;
+/// Buffered: crossterm writes each cell's text and escape sequences separately, which unbuffered
+/// was one `write(2)` per piece (thousands for one frame). ratatui flushes once after every
+/// draw and `execute!` flushes after its commands, so nothing waits in the buffer.
+pub type TtyTerminal = Terminal<CrosstermBackend<BufWriter<File>>>;
 
 pub struct TerminalGuard {
     terminal: TtyTerminal,
@@ -56,7 +59,7 @@ impl TerminalGuard {
             restore();
             return Err(error);
         }
-        let terminal = match Terminal::new(CrosstermBackend::new(tty)) {
+        let terminal = match Terminal::new(CrosstermBackend::new(BufWriter::new(tty))) {
             Ok(terminal) => terminal,
             Err(error) => {
                 restore();

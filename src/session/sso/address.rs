@@ -141,18 +141,7 @@ impl Session {
                 }
             }
         }
-        Ok(Session {
-            config: Arc::new(config),
-            store: self.store.clone(),
-            providers: Arc::clone(&self.providers),
-            http: self.http.clone(),
-            opener: Arc::clone(&self.opener),
-            env: Arc::clone(&self.env),
-            clock: self.clock,
-            process_stderr: self.process_stderr,
-            requested_duration: self.requested_duration.clone(),
-            overrides: self.overrides.clone(),
-        })
+        Ok(self.over_config(config))
     }
 }
 
