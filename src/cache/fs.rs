@@ -41,6 +41,21 @@ fn tighten_dir(_dir: &Path) -> Result<(), CacheError> {
     Ok(())
 }
 
+/// `value` as JSON at `path` in `dir`, written as [`write_atomic`] writes, `dir` made as
+/// [`ensure_dir`] makes it: the one way runas's own cache files are put.
+pub fn write_json(
+    dir: &Path,
+    path: &Path,
+    value: &impl serde::Serialize,
+) -> Result<(), CacheError> {
+    let bytes = serde_json::to_vec(value).map_err(|err| CacheError::Encode {
+        path: path.to_path_buf(),
+        message: err.to_string(),
+    })?;
+    ensure_dir(dir)?;
+    write_atomic(path, &bytes)
+}
+
 /// Replaces `path` with `bytes` atomically: readers see the old file or the new one, never a
 /// torn one. The data goes to a new 0600 temp file in the same directory (same filesystem, so
 /// the rename is atomic), is synced, then renamed over `path`. A symlink at `path` is replaced

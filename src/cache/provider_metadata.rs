@@ -93,12 +93,7 @@ impl ProviderMetadataCache {
             key: key(&entry.issuer),
             entry,
         };
-        let bytes = serde_json::to_vec_pretty(&envelope).map_err(|err| CacheError::Encode {
-            path: path.clone(),
-            message: err.to_string(),
-        })?;
-        fs::ensure_dir(&self.dir)?;
-        fs::write_atomic(&path, &bytes)
+        fs::write_json(&self.dir, &path, &envelope)
     }
 
     /// Forgets `issuer`'s documents; `true` if there were any.

@@ -109,12 +109,7 @@ impl DiscoveryCache {
             key: key(&entry.session),
             entry,
         };
-        let bytes = serde_json::to_vec(&envelope).map_err(|err| CacheError::Encode {
-            path: path.clone(),
-            message: err.to_string(),
-        })?;
-        fs::ensure_dir(&self.dir)?;
-        fs::write_atomic(&path, &bytes)
+        fs::write_json(&self.dir, &path, &envelope)
     }
 
     fn path(&self, session: &str) -> PathBuf {

@@ -5,7 +5,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::identity::{CachedIdToken, IdentityToken};
 use super::{Session, SessionError, SessionEvent, SessionOptions, Stage, naming};
-use crate::aws::{self, AssumedRole, StsClient, StsError, StsSettings};
+use crate::aws::{AssumedRole, StsClient, StsError, StsSettings};
 use crate::cache::store::CredentialEntry;
 use crate::config::{Profile, ProfileKind};
 
@@ -222,15 +222,7 @@ impl Session {
     }
 
     fn sts_settings(&self, profile: &Profile) -> Result<StsSettings, SessionError> {
-        let region = self.region(profile);
-        let endpoint =
-            aws::resolve_sts_endpoint(&region, profile.endpoint_url.as_deref(), |name| {
-                (self.env)(name)
-            })
-            .map_err(|source| SessionError::Endpoint {
-                name: profile.name.clone(),
-                source,
-            })?;
+        let (region, endpoint) = self.sts_endpoint(profile)?;
         Ok(StsSettings::new(region, endpoint.url))
     }
 }
