@@ -1,3 +1,7 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
+//! The one-profile read against the full read: the same profile from every fixture and layout.
+
 use std::path::Path;
 
 use super::*;

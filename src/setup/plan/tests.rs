@@ -1,3 +1,7 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
+//! The plan `setup` renders, for each profile kind.
+
 use super::*;
 use crate::setup::{cloudformation_yaml, policies_json};
 
