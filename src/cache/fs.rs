@@ -41,6 +41,21 @@ fn tighten_dir(_dir: &Path) -> Result<(), CacheError> {
     Ok(())
 }
 
+/// `path` decoded as JSON, for a cache the caller can rebuild: absent reads as `None`, and so
+/// does a file that cannot be read or decoded, logged as `what`.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Option<T> {
+    let bytes = match read_if_present(path) {
+        Ok(bytes) => bytes?,
+        Err(err) => {
+            tracing::warn!("{what} not read: {err}");
+            return None;
+        }
+    };
+    serde_json::from_slice(&bytes)
+        .map_err(|err| tracing::warn!(path = %path.display(), "corrupt {what} ignored: {err}"))
+        .ok()
+}
+
 /// `value` as JSON at `path` in `dir`, written as [`write_atomic`] writes, `dir` made as
 /// [`ensure_dir`] makes it: the one way runas's own cache files are put.
 pub fn write_json(

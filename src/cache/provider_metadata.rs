@@ -58,31 +58,16 @@ impl ProviderMetadataCache {
     /// unreadable is logged and reads as absent: the caller then simply discovers again.
     pub fn get(&self, issuer: &str, now: DateTime<Utc>) -> Option<ProviderMetadata> {
         let path = self.path(issuer);
-        let bytes = match fs::read_if_present(&path) {
-            Ok(bytes) => bytes?,
-            Err(err) => {
-                tracing::warn!("provider metadata not read: {err}");
-                return None;
-            }
-        };
-        match serde_json::from_slice::<Envelope<ProviderMetadata>>(&bytes) {
-            Ok(envelope)
-                if envelope.version == FORMAT_VERSION
-                    && envelope.key == key(issuer)
-                    && envelope.entry.issuer == issuer =>
-            {
-                let entry = envelope.entry;
-                is_fresh(entry.fetched_at, now).then_some(entry)
-            }
-            Ok(_) => {
-                tracing::debug!(path = %path.display(), "provider metadata of another version or issuer ignored");
-                None
-            }
-            Err(err) => {
-                tracing::warn!(path = %path.display(), "corrupt provider metadata ignored: {err}");
-                None
-            }
+        let envelope: Envelope<ProviderMetadata> = fs::read_json(&path, "provider metadata")?;
+        if envelope.version != FORMAT_VERSION
+            || envelope.key != key(issuer)
+            || envelope.entry.issuer != issuer
+        {
+            tracing::debug!(path = %path.display(), "provider metadata of another version or issuer ignored");
+            return None;
         }
+        let entry = envelope.entry;
+        is_fresh(entry.fetched_at, now).then_some(entry)
     }
 
     /// Writes `entry` atomically (0600), creating the directories (0700) if needed.

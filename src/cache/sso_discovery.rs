@@ -77,28 +77,12 @@ impl DiscoveryCache {
     /// anything unreadable is logged and reads as absent.
     pub fn get(&self, session: &str, start_url: &str, region: &str) -> Option<Discovery> {
         let path = self.path(session);
-        let bytes = match fs::read_if_present(&path) {
-            Ok(bytes) => bytes?,
-            Err(err) => {
-                tracing::warn!("sso discovery not read: {err}");
-                return None;
-            }
-        };
-        match serde_json::from_slice::<Envelope<Discovery>>(&bytes) {
-            Ok(envelope)
-                if envelope.version == FORMAT_VERSION
-                    && envelope.key == key(session)
-                    && envelope.entry.start_url == start_url
-                    && envelope.entry.region == region =>
-            {
-                Some(envelope.entry)
-            }
-            Ok(_) => None,
-            Err(err) => {
-                tracing::warn!(path = %path.display(), "corrupt sso discovery ignored: {err}");
-                None
-            }
-        }
+        let envelope: Envelope<Discovery> = fs::read_json(&path, "sso discovery")?;
+        (envelope.version == FORMAT_VERSION
+            && envelope.key == key(session)
+            && envelope.entry.start_url == start_url
+            && envelope.entry.region == region)
+            .then_some(envelope.entry)
     }
 
     /// Writes `entry` atomically (0600), creating the directories (0700) if needed.
