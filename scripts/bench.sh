@@ -9,6 +9,7 @@
 #   - `runas list --json` at 100 / 1,000 / 10,000 profiles (hyperfine wall time, plus
 #     callgrind instruction counts when valgrind is there: stable on a loaded machine);
 #   - the TUI at 1,000 and 10,000 profiles (scripts/tui-bench.sh): first frame, idle CPU, peak RSS;
+#   - one `/` filter keystroke on 10,000 profiles (cargo bench --bench tui_first_frame);
 #   - a cold `runas login` against the local peers, split into IdP, STS and runas's own time
 #     through a timing proxy (scripts/bench-proxy.py), and the peers' request counts;
 #   - the credentials endpoint of `runas serve`: answer latency for a cached credential over
@@ -330,6 +331,25 @@ for path, n, cpu_goal, rss_goal in ((sys.argv[1], 1000, 1, 30), (sys.argv[2], 10
     print(f"| TUI first frame, {n:,} profiles (launch → visible in tmux; runs: {v['first_frame_ms_runs']}) | {ff:.0f} ms | ≤ 50 ms: {ok(ff <= 50)} |")
     print(f"| TUI idle CPU over {v['idle_seconds']} s, {n:,} profiles | {cpu:.2f} % | < {cpu_goal} %: {ok(cpu < cpu_goal)} |")
     print(f"| TUI peak RSS, {n:,} profiles | {rss:.1f} MiB | < {rss_goal} MiB: {ok(rss < rss_goal)} |")
+PY
+
+# --- the filter: one keystroke on 10,000 profiles -------------------------------------------
+# `update` re-ranks every row and the frame is redrawn (benches/tui_first_frame.rs, on a
+# TestBackend: the terminal's own write is the same few hundred bytes whatever the list size).
+progress "filter keystroke at 10,000 profiles (divan bench)"
+cargo bench --quiet --bench tui_first_frame -- filter_keystroke_10k >"$WORK/filter.txt" 2>/dev/null
+python3 - "$WORK/filter.txt" >>"$ROWS" <<'PY'
+import sys
+unit = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}
+line = next(l for l in open(sys.argv[1]) if "filter_keystroke_10k" in l)
+# divan's columns: name and fastest │ slowest │ median │ mean │ samples │ iters
+cells = line.split("│")
+value, suffix = cells[2].split()
+median = float(value) * unit[suffix]
+fastest_value, fastest_suffix = cells[0].split()[-2:]
+fastest = float(fastest_value) * unit[fastest_suffix]
+ok = "yes" if median <= 16 else "**no**"
+print(f"| `/` filter, one keystroke on 10,000 profiles: re-rank + redrawn frame | {median:.2f} ms (fastest {fastest:.2f} ms) | ≤ 16 ms: {ok} |")
 PY
 
 fi
