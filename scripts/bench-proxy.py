@@ -34,6 +34,12 @@ def main():
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY on the client side: the answer goes out in two writes (headers, then
+        # body), and with Nagle the body waits for the client's ACK of the headers, which a
+        # client past its quick-ACK start delays by 40 ms. The proxy then logged an `end` 40 ms
+        # before the client had the body, and bench.sh charged that wait to runas (the second
+        # request on a kept-alive connection, JWKS, took it on every cold login).
+        disable_nagle_algorithm = True
 
         def log_message(self, *_):
             pass

@@ -17,8 +17,8 @@
 # Starts its own loopback peers and stops them at the end. Takes a few minutes.
 #
 #   scripts/bench.sh            needs tests/peers installed (scripts/test.sh does it), hyperfine,
-#                               tmux, /usr/bin/time and /usr/bin/aws
-#                               (apt-get install hyperfine tmux time awscli; valgrind optional)
+#                               tmux, cc, /usr/bin/time and /usr/bin/aws
+#                               (apt-get install hyperfine tmux gcc time awscli; valgrind optional)
 #   BENCH_ONLY=login            only the cold-login rows (about 30 s)
 #   BENCH_ONLY=server           only the credentials-endpoint rows (about 70 s)
 #   BENCH_ONLY=config-size      the cold logins, then cached credential-process at 2 and
@@ -31,6 +31,7 @@ ROOT=$PWD
 need() { command -v "$1" >/dev/null || { echo "bench.sh: needs $1 (apt-get install $2)" >&2; exit 2; }; }
 need hyperfine hyperfine
 need tmux tmux
+need cc gcc
 AWS=${AWS_CLI:-/usr/bin/aws}
 [ -x "$AWS" ] || { echo "bench.sh: needs the AWS CLI v2 at $AWS (apt-get install awscli)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
@@ -68,16 +69,20 @@ done
 # The readiness probes above count as IdP requests; the login numbers are deltas anyway.
 
 # The browser stand-in: follows the IdP's redirects (auto-login mode) with a cookie jar, then
-# calls runas's callback. It notes when it ran, so its time is not charged to runas.
+# calls runas's callback. It notes when it ran, so its time is not charged to runas: $BROWSER is
+# the stamp helper (scripts/bench-stamp.c), which notes the time as soon as runas has started it
+# and then becomes the script, and the script notes the time again as soon as the callback has
+# been answered. Runas is charged for spawning the browser command, not for the shell starting.
+STAMP=$WORK/stamp
+cc -O2 -static -o "$STAMP" scripts/bench-stamp.c 2>/dev/null || cc -O2 -o "$STAMP" scripts/bench-stamp.c
 cat >"$WORK/browser.sh" <<SH
 #!/bin/sh
-echo "\$(date +%s%N)" >>"$WORK/browser.times"
 url=\$1; jar=\$(mktemp)
 for _ in 1 2 3 4 5 6 7 8 9 10; do
   next=\$(curl -s -o /dev/null -b "\$jar" -c "\$jar" -w '%{redirect_url}' "\$url")
   [ -n "\$next" ] || break
   url=\$next
-  case \$url in *"/callback?"*) curl -s -o /dev/null "\$url"; rm -f "\$jar"; echo "\$(date +%s%N)" >>"$WORK/browser.times"; exit 0 ;; esac
+  case \$url in *"/callback?"*) curl -s -o /dev/null "\$url"; "$STAMP" "$WORK/browser.times"; rm -f "\$jar"; exit 0 ;; esac
 done
 exit 1
 SH
@@ -97,7 +102,7 @@ credential_process = $RUNAS credential-process web
 region = us-east-1
 CFG
 export AWS_CONFIG_FILE=$WORK/config AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
-  RUNAS_CACHE_DIR=$WORK/cache BROWSER=$WORK/browser.sh AWS_ENDPOINT_URL_STS=http://127.0.0.1:$AWS_PORT
+  RUNAS_CACHE_DIR=$WORK/cache BROWSER="$STAMP $WORK/browser.times $WORK/browser.sh" AWS_ENDPOINT_URL_STS=http://127.0.0.1:$AWS_PORT
 unset AWS_PROFILE HTTP_PROXY HTTPS_PROXY http_proxy https_proxy NO_PROXY no_proxy ALL_PROXY all_proxy
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -113,12 +118,14 @@ login_run() { # $1 = label, $2 = cache dir, rest = runas login arguments
   stats >"$WORK/stats-$label.before"
   : >"$WORK/proxy.jsonl"; : >"$WORK/browser.times"
   local start end
-  start=$(date +%s%N)
+  # Bash's clock, not a forked `date`: runas is charged from just before bash forks it to just
+  # after it exits, not for a `date` process exiting before it or starting after it.
+  start=${EPOCHREALTIME//[!0-9]/}000
   HTTP_PROXY=http://127.0.0.1:$PROXY_PORT http_proxy=http://127.0.0.1:$PROXY_PORT \
     AWS_ENDPOINT_URL_STS=http://127.0.0.1:$PROXY_PORT RUNAS_CACHE_DIR=$cache \
     "$RUNAS" login "$@" web >/dev/null 2>"$WORK/login-$label.err" || {
       echo "bench.sh: runas login failed:" >&2; cat "$WORK/login-$label.err" >&2; exit 1; }
-  end=$(date +%s%N)
+  end=${EPOCHREALTIME//[!0-9]/}000
   stats >"$WORK/stats-$label.after"
   python3 - "$WORK" "$label" "$start" "$end" "$IDP_PORT" "$AWS_PORT" "$CB_PORT" >>"$WORK/logins.jsonl" <<'PY'
 import json, sys

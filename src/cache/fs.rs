@@ -75,6 +75,11 @@ pub fn write_json(
 /// torn one. The data goes to a new 0600 temp file in the same directory (same filesystem, so
 /// the rename is atomic), is synced, then renamed over `path`. A symlink at `path` is replaced
 /// by the file, so a planted link cannot redirect the write.
+///
+/// The directory is not synced after the rename: a crash before the filesystem commits it
+/// (seconds) leaves the previous entry or none, never a torn one, and every file written here
+/// is a cache runas rebuilds (a new exchange or login). The directory fsync was one of the two
+/// fsyncs per file on a cold login's critical path (docs/ARCHITECTURE.md "Invariants").
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
     let (temp_path, mut temp_file) = create_temp_beside(path)?;
     let written = temp_file
@@ -89,9 +94,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
         // Best effort: the write already failed, and a leftover temp file is only clutter.
         let _ = fs::remove_file(&temp_path);
     }
-    written?;
-    sync_parent(path);
-    Ok(())
+    written
 }
 
 /// Names temp files uniquely per process and call, so concurrent writers never share one.
@@ -129,17 +132,6 @@ fn parent_dir(path: &Path) -> &Path {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     }
-}
-
-/// Makes the rename itself durable. Best effort: the data is already safe in the file, and
-/// not every platform can sync a directory.
-fn sync_parent(path: &Path) {
-    #[cfg(unix)]
-    if let Ok(dir) = File::open(parent_dir(path)) {
-        let _ = dir.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 /// The file's bytes, or `None` when it does not exist.
