@@ -210,8 +210,8 @@ fn type_profile<'a>(
         token_file: value(entries, "web_identity_token_file").map(PathBuf::from),
         token_env: value(entries, "web_identity_token_env"),
         credential_process: value(entries, "credential_process"),
-        sso,
-        identity_center,
+        sso: sso.map(Box::new),
+        identity_center: identity_center.map(Box::new),
         errors: sink.errors,
         warnings: sink.warnings,
     }
