@@ -10,7 +10,9 @@ use openidconnect::url::Url;
 
 use super::ProviderKind;
 use super::types::{Entry, IssueSink};
-use super::values::{is_loopback_http, parse_bool, parse_http_url, parse_secure_url, shown};
+use super::values::{
+    UrlMemo, is_loopback_http, parse_bool, parse_http_url_with, parse_secure_url, shown,
+};
 use crate::creds::Secret;
 
 pub const DEFAULT_SCOPES: &str = "openid offline_access profile email";
@@ -182,9 +184,10 @@ pub(super) fn resolve<'a>(
     slot: impl Fn(Slot) -> Option<Supplied<'a>>,
     header_line: usize,
     sink: &mut IssueSink<'_>,
+    urls: &mut UrlMemo,
 ) -> Option<WebIdentity> {
     let auth_url = slot(Slot::AuthUrl).and_then(|s| {
-        parse_http_url(&s.entry.key, s.value())
+        parse_http_url_with(urls, &s.entry.key, s.value())
             .map_err(|m| sink.error(s.entry.line, s.say(m)))
             .ok()
     });
@@ -206,7 +209,7 @@ pub(super) fn resolve<'a>(
             None
         }
     };
-    let (callback, device_only) = callback(slot(Slot::Callback), sink);
+    let (callback, device_only) = callback(slot(Slot::Callback), sink, urls);
     let provider = slot(Slot::Provider).and_then(|s| {
         s.value()
             .parse::<ProviderKind>()
@@ -294,11 +297,12 @@ pub(super) fn resolve<'a>(
 fn callback(
     supplied: Option<Supplied<'_>>,
     sink: &mut IssueSink<'_>,
+    urls: &mut UrlMemo,
 ) -> (Option<Callback>, Option<String>) {
     let Some(s) = supplied else {
         return (None, None);
     };
-    let uri = match Url::parse(s.value()) {
+    let uri = match urls.parse(s.value()) {
         Ok(uri) => uri,
         Err(e) => {
             sink.error(
