@@ -45,8 +45,11 @@ impl GrantView {
 /// What the cache holds for one profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CacheView {
-    pub credentials: Option<CredentialView>,
-    pub tokens: Option<TokenView>,
+    /// Boxed, like `tokens`: every row holds a view, most of them empty, and inline the two
+    /// made it 160 bytes instead of 40 (1.2 MB at 10,000 profiles, and as much again in the
+    /// cache read's message).
+    pub credentials: Option<Box<CredentialView>>,
+    pub tokens: Option<Box<TokenView>>,
     /// Sorted by target and permission.
     pub grants: Vec<GrantView>,
 }
@@ -92,12 +95,12 @@ mod tests {
     fn view(minutes: i64) -> CacheView {
         let at = DateTime::from_timestamp(1_800_000_000 + minutes * 60, 0).unwrap();
         CacheView {
-            tokens: Some(TokenView {
+            tokens: Some(Box::new(TokenView {
                 subject: None,
                 email: None,
                 expires_at: at,
                 refresh_token: false,
-            }),
+            })),
             ..CacheView::default()
         }
     }
