@@ -39,13 +39,13 @@ impl Profile {
             token_file: None,
             token_env: None,
             credential_process: None,
-            sso: Some(SsoProfile {
+            sso: Some(Box::new(SsoProfile {
                 session: Some(session.name.clone()),
                 start_url: session.start_url.clone(),
                 region: session.region.clone(),
                 account_id: Some(account_id.to_owned()),
                 role_name: Some(role_name.to_owned()),
-            }),
+            })),
             identity_center: None,
             errors: session.errors.clone(),
             warnings: Vec::new(),

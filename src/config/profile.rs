@@ -10,7 +10,7 @@ use super::identity_center;
 use super::inherit::{slot_suppliers, source_graph};
 use super::sections::RawSection;
 use super::types::{Entry, IssueSink, Profile, ProfileKind, SsoProfile, SsoSession};
-use super::values::{check_role_arn, parse_duration, parse_http_url};
+use super::values::{UrlMemo, check_role_arn, parse_duration, parse_http_url_with};
 use super::web_identity::{self, SLOT_COUNT, Slot, Supplied, is_known_web_identity_key};
 
 fn last<'e>(entries: &'e [Entry], key: &str) -> Option<&'e Entry> {
@@ -56,6 +56,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
     let suppliers =
         slot_suppliers::<SLOT_COUNT>(&graph, default_index, |node, slot| writes[node][slot]);
     let used_as_source: HashSet<usize> = graph.source.iter().flatten().copied().collect();
+    let mut urls = UrlMemo::default();
 
     let typed: Vec<Profile> = raw
         .iter()
@@ -78,7 +79,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
                 is_source_of_others: used_as_source.contains(&index),
                 sessions,
             };
-            type_profile(section, &supplied, context, sink)
+            type_profile(section, &supplied, context, sink, &mut urls)
         })
         .collect();
 
@@ -110,6 +111,7 @@ fn type_profile<'a>(
     supplied: &dyn Fn(Slot) -> Option<Supplied<'a>>,
     context: Context<'_>,
     mut sink: IssueSink<'_>,
+    urls: &mut UrlMemo,
 ) -> Profile {
     let entries = &section.entries;
     let has = |key: &str| last(entries, key).is_some();
@@ -142,7 +144,7 @@ fn type_profile<'a>(
     }
     let duration = duration(entries, &mut sink);
     if let Some(entry) = last(entries, "endpoint_url")
-        && let Err(message) = parse_http_url("endpoint_url", &entry.value)
+        && let Err(message) = parse_http_url_with(urls, "endpoint_url", &entry.value)
     {
         sink.error(entry.line, message);
     }
@@ -185,7 +187,7 @@ fn type_profile<'a>(
     }
 
     let web_identity = (kind == ProfileKind::WebIdentity)
-        .then(|| web_identity::resolve(supplied, section.line, &mut sink))
+        .then(|| web_identity::resolve(supplied, section.line, &mut sink, urls))
         .flatten();
     let sso = (kind == ProfileKind::Sso).then(|| sso_profile(entries, context.sessions, &mut sink));
     let identity_center = identity_center::resolve(entries, kind, section.line, &mut sink);
@@ -210,8 +212,8 @@ fn type_profile<'a>(
         token_file: value(entries, "web_identity_token_file").map(PathBuf::from),
         token_env: value(entries, "web_identity_token_env"),
         credential_process: value(entries, "credential_process"),
-        sso,
-        identity_center,
+        sso: sso.map(Box::new),
+        identity_center: identity_center.map(Box::new),
         errors: sink.errors,
         warnings: sink.warnings,
     }

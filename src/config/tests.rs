@@ -42,7 +42,10 @@ fn the_design_example_parses_with_its_inline_comment() {
     assert_eq!(web.client_id, "0oa1b2c3d4");
     assert!(web.callback.as_ref().unwrap().loopback);
     assert_eq!(web.device_only, None);
-    assert_eq!(web.scopes, ["openid", "offline_access", "profile", "email"]);
+    assert_eq!(
+        *web.scopes,
+        ["openid", "offline_access", "profile", "email"]
+    );
     assert_eq!(web.auth_method, TokenAuthMethod::None);
     assert!(web.use_pkce);
     assert_eq!(web.flow, Flow::Browser);

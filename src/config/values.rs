@@ -2,6 +2,7 @@
 //! value or a lowercase message saying what is wrong and what is expected, ready to become a
 //! [`super::ConfigIssue`]; none of them knows about lines, profiles or other keys.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use openidconnect::url::{Host, Url};
@@ -144,7 +145,25 @@ pub(super) fn parse_bool(key: &str, value: &str) -> Result<bool, String> {
 
 /// An absolute `http(s)://host...` URL.
 pub(super) fn parse_http_url(key: &str, value: &str) -> Result<Url, String> {
-    let url = Url::parse(value).map_err(|error| {
+    checked_http_url(key, value, Url::parse(value))
+}
+
+/// [`parse_http_url`] through `urls`.
+pub(super) fn parse_http_url_with(
+    urls: &mut UrlMemo,
+    key: &str,
+    value: &str,
+) -> Result<Url, String> {
+    checked_http_url(key, value, urls.parse(value))
+}
+
+/// `value` parsed as `parsed`, if it is an http(s) URL with a host.
+fn checked_http_url(
+    key: &str,
+    value: &str,
+    parsed: Result<Url, openidconnect::url::ParseError>,
+) -> Result<Url, String> {
+    let url = parsed.map_err(|error| {
         format!(
             "{key} = {} is not a URL ({error}); expected https://...",
             shown(value)
@@ -157,6 +176,30 @@ pub(super) fn parse_http_url(key: &str, value: &str) -> Result<Url, String> {
         ));
     }
     Ok(url)
+}
+
+/// Parsed URLs by their text, for one read of a config: generated configs give thousands of
+/// profiles the same few IdP and callback URLs, and parsing every copy was a quarter of typing
+/// the profiles (callgrind, 10,000 profiles); a clone is one allocation. Holds the first
+/// [`UrlMemo::LIMIT`] distinct texts only, so a config of all-different URLs costs no memory.
+#[derive(Default)]
+pub(super) struct UrlMemo {
+    parsed: HashMap<String, Url>,
+}
+
+impl UrlMemo {
+    const LIMIT: usize = 64;
+
+    pub(super) fn parse(&mut self, text: &str) -> Result<Url, openidconnect::url::ParseError> {
+        if let Some(url) = self.parsed.get(text) {
+            return Ok(url.clone());
+        }
+        let url = Url::parse(text)?;
+        if self.parsed.len() < Self::LIMIT {
+            self.parsed.insert(text.to_owned(), url.clone());
+        }
+        Ok(url)
+    }
 }
 
 /// An `https://` URL, or plain `http://` to a loopback host (a local IdP, the test peers):
@@ -301,5 +344,26 @@ mod tests {
                 .unwrap_err()
                 .contains("http(s)")
         );
+    }
+
+    #[test]
+    fn the_url_memo_reads_what_a_fresh_parse_reads_and_stays_small() {
+        let mut urls = UrlMemo::default();
+        for text in [
+            "https://a.example/x",
+            "https://a.example/x",
+            "not a url",
+            "http://[::1",
+        ] {
+            assert_eq!(urls.parse(text), Url::parse(text), "{text}");
+        }
+        assert_eq!(
+            parse_http_url_with(&mut urls, "k", "ftp://a.example/"),
+            parse_http_url("k", "ftp://a.example/")
+        );
+        for port in 0..200 {
+            urls.parse(&format!("https://a.example:{port}/")).unwrap();
+        }
+        assert_eq!(urls.parsed.len(), UrlMemo::LIMIT);
     }
 }

@@ -189,7 +189,7 @@ fn identity_center_of(profile: &Profile) -> Result<&IdentityCenter, SessionError
     }
     profile
         .identity_center
-        .as_ref()
+        .as_deref()
         .ok_or_else(|| SessionError::Unsupported {
             name: profile.name.clone(),
             reason: "has no identity_center_application_arn and identity_enhanced_role_arn; S3 \

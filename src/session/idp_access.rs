@@ -93,7 +93,7 @@ impl Session {
             client_id: web.client_id.clone(),
             client_secret,
             auth_method,
-            scopes: web.scopes.clone(),
+            scopes: web.scopes.to_vec(),
             redirect_uri: web
                 .callback
                 .as_ref()

@@ -243,8 +243,8 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
             (
                 profile.name.clone(),
                 CacheView {
-                    credentials,
-                    tokens,
+                    credentials: credentials.map(Box::new),
+                    tokens: tokens.map(Box::new),
                     grants: grants.remove(&profile.name).unwrap_or_default(),
                 },
             )

@@ -83,13 +83,13 @@ fn help_opens_and_closes_and_swallows_other_keys() {
     assert_eq!(app.overlay, Overlay::None);
 }
 
-fn tokens(expires_in: Duration, refresh_token: bool) -> TokenView {
-    TokenView {
+fn tokens(expires_in: Duration, refresh_token: bool) -> Box<TokenView> {
+    Box::new(TokenView {
         subject: Some("00u1abcd".into()),
         email: None,
         expires_at: now() + expires_in,
         refresh_token,
-    }
+    })
 }
 
 #[test]

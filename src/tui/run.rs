@@ -84,10 +84,14 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
     fit_to_terminal(&mut app, &mut guard)?;
     let (messages, mut inbox) = unbounded_channel();
     let mut runner = Runner::new(session, messages.clone());
-    runner.run(Effect::ReadCache);
-    for effect in super::sso_keys::discover_all(&mut app) {
-        runner.run(effect);
-    }
+    // Decided before the first frame, so it shows the discoveries as started, but run after
+    // it: the cache read stats every profile's cache files (at 10,000 profiles it took as many
+    // instructions as building the rows) and only competed with the first frame for the CPU.
+    let mut startup_effects = Some(
+        std::iter::once(Effect::ReadCache)
+            .chain(super::sso_keys::discover_all(&mut app))
+            .collect::<Vec<_>>(),
+    );
     let mut input = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -95,6 +99,9 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
         guard
             .terminal()
             .draw(|frame| view(&app, Utc::now(), frame))?;
+        for effect in startup_effects.take().into_iter().flatten() {
+            runner.run(effect);
+        }
         let msg = tokio::select! {
             _ = ticks.tick() => Msg::Tick,
             Some(msg) = inbox.recv() => msg,

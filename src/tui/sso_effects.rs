@@ -148,7 +148,7 @@ pub(super) fn session_views(session: &Session) -> Vec<(String, CacheView)> {
                 session_row_name(&section.name),
                 CacheView {
                     credentials: None,
-                    tokens,
+                    tokens: tokens.map(Box::new),
                     grants: Vec::new(),
                 },
             )

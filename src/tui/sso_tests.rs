@@ -48,12 +48,12 @@ fn an_sso_row_shows_badge_account_role_and_status() {
             "corp-admin".into(),
             CacheView {
                 credentials: None,
-                tokens: Some(TokenView {
+                tokens: Some(Box::new(TokenView {
                     subject: None,
                     email: None,
                     expires_at: now() + Duration::hours(7),
                     refresh_token: true,
-                }),
+                })),
                 grants: Vec::new(),
             },
         )]),

@@ -71,15 +71,15 @@ pub fn app_from(text: &str) -> App {
     app
 }
 
-fn credentials(role: &str, obtained_minutes_ago: i64, left: Duration) -> CredentialView {
-    CredentialView {
+fn credentials(role: &str, obtained_minutes_ago: i64, left: Duration) -> Box<CredentialView> {
+    Box::new(CredentialView {
         obtained_at: now() - Duration::minutes(obtained_minutes_ago),
         expiration: now() + left,
         assumed_role_arn: Some(format!(
             "arn:aws:sts::123456789012:assumed-role/{role}/alice@example.com"
         )),
         session_name: Some("alice@example.com".into()),
-    }
+    })
 }
 
 /// Every status at once: valid, expiring, expired, never, in progress, error, invalid.
@@ -100,7 +100,7 @@ pub fn mixed_app() -> App {
                     17,
                     Duration::seconds(42 * 60 + 10),
                 )),
-                tokens: Some(tokens.clone()),
+                tokens: Some(Box::new(tokens.clone())),
                 grants: Vec::new(),
             },
         ),
@@ -112,7 +112,7 @@ pub fn mixed_app() -> App {
                     50,
                     Duration::seconds(9 * 60 + 5),
                 )),
-                tokens: Some(tokens),
+                tokens: Some(Box::new(tokens)),
                 grants: Vec::new(),
             },
         ),

@@ -2,8 +2,6 @@
 //! returns the [`Effect`]s to run; no I/O, no clock, no terminal, so every key and message can
 //! be tested by calling it directly.
 
-use std::collections::HashMap;
-
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
@@ -11,7 +9,6 @@ use crossterm::event::{
 use super::grant_keys::{fetch_configured_grant, selected_grant};
 use super::msg::{Effect, GrantRequest, LoginMode, Msg, Outcome};
 use super::overlay_keys;
-use super::rows::CacheView;
 use super::state::{Activity, After, App, ListItem, Overlay, Stage};
 
 /// Re-read the cache this often (in ticks) so logins by other runas processes show up.
@@ -49,15 +46,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         } => on_finished(app, &profile, task, then, result),
         Msg::CacheRead(views) => {
             let selection = app.selection_key();
-            // One pass over the rows with the views by name: looking each view's row up by
-            // name was 50 million string comparisons per poll at 10,000 profiles (perf: 65 %
-            // of the idle TUI's CPU).
-            let mut views: HashMap<String, CacheView> = views.into_iter().collect();
-            for row in &mut app.rows {
-                if let Some(view) = views.remove(&row.name) {
-                    row.cache = view;
-                }
-            }
+            super::cache_view::apply_views(&mut app.rows, views);
             app.cache_loaded = true;
             // Grants come and go with the cache; their rows follow.
             app.rebuild_items_keeping(selection);

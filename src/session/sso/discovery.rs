@@ -166,7 +166,7 @@ impl Session {
         };
         let Some(SsoProfile {
             start_url, region, ..
-        }) = profile.sso.clone()
+        }) = profile.sso.as_deref().cloned()
         else {
             return Err(missing("sso_start_url"));
         };

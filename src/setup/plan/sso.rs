@@ -5,13 +5,17 @@ use super::Plan;
 use crate::config::Profile;
 
 pub(super) fn sso_plan(profile: &Profile, name: &str) -> Plan {
-    let sso = profile.sso.clone().unwrap_or(crate::config::SsoProfile {
-        session: None,
-        start_url: None,
-        region: None,
-        account_id: None,
-        role_name: None,
-    });
+    let sso = profile
+        .sso
+        .as_deref()
+        .cloned()
+        .unwrap_or(crate::config::SsoProfile {
+            session: None,
+            start_url: None,
+            region: None,
+            account_id: None,
+            role_name: None,
+        });
     let unknown = || "(not set)".to_owned();
     Plan {
         profile: name.to_owned(),
