@@ -378,7 +378,7 @@ def counts(r):
             f"token {pick(lambda p: p == '/token')}, STS {sts}")
 print(f"| cold `runas login` ({len(cold)} runs), wall | {med('total'):.0f} ms | |")
 print(f"| … IdP (runas's requests) / STS / browser stand-in | {med('idp'):.0f} / {med('sts'):.0f} / {med('browser'):.0f} ms | |")
-print(f"| … runas's own time (wall − the above) | {med('own'):.0f} ms | |")
+print(f"| … runas's own time (wall − the above) | {med('own'):.0f} ms | ≤ 25 ms: {'yes' if med('own') <= 25 else '**no**'} |")
 print(f"| … of which token answer → STS request | {med('token_to_sts'):.1f} ms | |")
 print(f"| requests, first login to an issuer | {counts(cold[0])} | |")
 print(f"| requests, second login to the same issuer (`login --force`) | {counts(warm)} | 1 token + 1 STS |")
