@@ -256,19 +256,19 @@ mod tests {
     }
 
     #[test]
-    fn deep_chains_are_linear_and_do_not_recurse() {
+    fn deep_chains_do_not_recurse() {
+        // 20,000 links would overflow a test thread's stack if the walk recursed; how fast it
+        // is belongs to the benches, not to a timed assertion here.
         let count = 20_000;
         let names: Vec<String> = (0..count).map(|i| format!("p{i}")).collect();
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let sources: Vec<Option<&str>> = (0..count)
             .map(|i| (i + 1 < count).then(|| name_refs[i + 1]))
             .collect();
-        let started = std::time::Instant::now();
         let g = source_graph(&name_refs, &sources, &vec![false; count]);
         let suppliers = slot_suppliers::<1>(&g, None, |node, _| node == count - 1);
         assert!(g.problems.iter().all(Option::is_none));
         assert!(suppliers.iter().all(|s| s[0] == Some(count - 1)));
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
