@@ -74,8 +74,60 @@ impl Drop for TerminalSignalsLeftToChild {
         installation.holders -= 1;
         if installation.holders == 0 {
             let mut previous = std::mem::take(&mut installation.previous);
+            let blocked = block_forwarded();
+            discard_pending_forwarded();
             restore(&mut previous);
+            if let Some(mask) = blocked {
+                unblock(&mask);
+            }
         }
+    }
+}
+
+/// Blocks the forwarded signals in this thread, returning the mask to put back (`None` if
+/// the kernel refused, which leaves the small window below open but changes nothing else).
+fn block_forwarded() -> Option<libc::sigset_t> {
+    // SAFETY: the sets are zeroed then initialised by sigemptyset/sigaddset before use, and
+    // both pointers are valid for the call.
+    unsafe {
+        let mut set: libc::sigset_t = MaybeUninit::zeroed().assume_init();
+        libc::sigemptyset(&mut set);
+        for signal in FORWARDED {
+            libc::sigaddset(&mut set, signal);
+        }
+        let mut previous: libc::sigset_t = MaybeUninit::zeroed().assume_init();
+        (libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous) == 0).then_some(previous)
+    }
+}
+
+/// Takes every forwarded signal still pending for the process. A Ctrl-C sent while the child
+/// ran is pending until some thread of runas runs its handler; if the last guard put the
+/// default disposition back first, that late delivery killed runas after the child had
+/// ended (the signal test failed this way on a loaded machine: the process-wide signal was
+/// given to another thread that had not yet run). Called with the signals blocked in this
+/// thread, so the wait takes them instead of a handler; a signal another thread has already
+/// taken runs the do-nothing handler, as the kernel chose it under the same lock.
+fn discard_pending_forwarded() {
+    // SAFETY: the set is initialised before use; a zero timeout makes the wait a poll; the
+    // null info pointer is allowed.
+    unsafe {
+        let mut set: libc::sigset_t = MaybeUninit::zeroed().assume_init();
+        libc::sigemptyset(&mut set);
+        for signal in FORWARDED {
+            libc::sigaddset(&mut set, signal);
+        }
+        let no_wait = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        while libc::sigtimedwait(&set, std::ptr::null_mut(), &no_wait) > 0 {}
+    }
+}
+
+fn unblock(mask: &libc::sigset_t) {
+    // SAFETY: `mask` is the thread's own earlier mask, as pthread_sigmask reported it.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, mask, std::ptr::null_mut());
     }
 }
 
