@@ -87,16 +87,24 @@ impl Drop for TerminalSignalsLeftToChild {
 /// Blocks the forwarded signals in this thread, returning the mask to put back (`None` if
 /// the kernel refused, which leaves the small window below open but changes nothing else).
 fn block_forwarded() -> Option<libc::sigset_t> {
-    // SAFETY: the sets are zeroed then initialised by sigemptyset/sigaddset before use, and
-    // both pointers are valid for the call.
+    let set = forwarded_set();
+    // SAFETY: `previous` is zeroed (a valid sigset_t) and both pointers are valid for the call.
+    unsafe {
+        let mut previous: libc::sigset_t = MaybeUninit::zeroed().assume_init();
+        (libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous) == 0).then_some(previous)
+    }
+}
+
+/// The set of the signals this module keeps from killing runas.
+fn forwarded_set() -> libc::sigset_t {
+    // SAFETY: the set is zeroed, then initialised by sigemptyset/sigaddset before it is used.
     unsafe {
         let mut set: libc::sigset_t = MaybeUninit::zeroed().assume_init();
         libc::sigemptyset(&mut set);
         for signal in FORWARDED {
             libc::sigaddset(&mut set, signal);
         }
-        let mut previous: libc::sigset_t = MaybeUninit::zeroed().assume_init();
-        (libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous) == 0).then_some(previous)
+        set
     }
 }
 
@@ -108,20 +116,14 @@ fn block_forwarded() -> Option<libc::sigset_t> {
 /// thread, so the wait takes them instead of a handler; a signal another thread has already
 /// taken runs the do-nothing handler, as the kernel chose it under the same lock.
 fn discard_pending_forwarded() {
-    // SAFETY: the set is initialised before use; a zero timeout makes the wait a poll; the
-    // null info pointer is allowed.
-    unsafe {
-        let mut set: libc::sigset_t = MaybeUninit::zeroed().assume_init();
-        libc::sigemptyset(&mut set);
-        for signal in FORWARDED {
-            libc::sigaddset(&mut set, signal);
-        }
-        let no_wait = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        while libc::sigtimedwait(&set, std::ptr::null_mut(), &no_wait) > 0 {}
-    }
+    let set = forwarded_set();
+    let no_wait = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: the set is initialised; a zero timeout makes the wait a poll; a null info
+    // pointer is allowed.
+    while unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &no_wait) } > 0 {}
 }
 
 fn unblock(mask: &libc::sigset_t) {
