@@ -74,8 +74,9 @@ impl Drop for TerminalSignalsLeftToChild {
         installation.holders -= 1;
         if installation.holders == 0 {
             let mut previous = std::mem::take(&mut installation.previous);
-            let blocked = block_forwarded();
-            discard_pending_forwarded();
+            let forwarded = forwarded_set();
+            let blocked = block(&forwarded);
+            discard_pending(&forwarded);
             restore(&mut previous);
             if let Some(mask) = blocked {
                 unblock(&mask);
@@ -84,14 +85,13 @@ impl Drop for TerminalSignalsLeftToChild {
     }
 }
 
-/// Blocks the forwarded signals in this thread, returning the mask to put back (`None` if
-/// the kernel refused, which leaves the small window below open but changes nothing else).
-fn block_forwarded() -> Option<libc::sigset_t> {
-    let set = forwarded_set();
+/// Blocks `set` in this thread, returning the mask to put back (`None` if the kernel
+/// refused, which leaves the small window below open but changes nothing else).
+fn block(set: &libc::sigset_t) -> Option<libc::sigset_t> {
     // SAFETY: `previous` is zeroed (a valid sigset_t) and both pointers are valid for the call.
     unsafe {
         let mut previous: libc::sigset_t = MaybeUninit::zeroed().assume_init();
-        (libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous) == 0).then_some(previous)
+        (libc::pthread_sigmask(libc::SIG_BLOCK, set, &mut previous) == 0).then_some(previous)
     }
 }
 
@@ -108,22 +108,21 @@ fn forwarded_set() -> libc::sigset_t {
     }
 }
 
-/// Takes every forwarded signal still pending for the process. A Ctrl-C sent while the child
+/// Takes every signal of `set` still pending for the process. A Ctrl-C sent while the child
 /// ran is pending until some thread of runas runs its handler; if the last guard put the
 /// default disposition back first, that late delivery killed runas after the child had
 /// ended (the signal test failed this way on a loaded machine: the process-wide signal was
 /// given to another thread that had not yet run). Called with the signals blocked in this
 /// thread, so the wait takes them instead of a handler; a signal another thread has already
 /// taken runs the do-nothing handler, as the kernel chose it under the same lock.
-fn discard_pending_forwarded() {
-    let set = forwarded_set();
+fn discard_pending(set: &libc::sigset_t) {
     let no_wait = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: the set is initialised; a zero timeout makes the wait a poll; a null info
     // pointer is allowed.
-    while unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &no_wait) } > 0 {}
+    while unsafe { libc::sigtimedwait(set, std::ptr::null_mut(), &no_wait) } > 0 {}
 }
 
 fn unblock(mask: &libc::sigset_t) {
