@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A string that must never be printed by accident.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+// Hash: profiles with the same web-identity settings share one copy (`config::web_identity`).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 

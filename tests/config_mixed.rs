@@ -75,7 +75,7 @@ fn mixed_good_profiles_load_and_broken_ones_carry_their_error() {
         .clone()
         .unwrap();
     assert_eq!(okta.client_id, "shared-client");
-    assert!(okta.callback.unwrap().loopback);
+    assert!(okta.callback.as_ref().unwrap().loopback);
     let azure = config.profile("azure").unwrap();
     assert_eq!(
         azure.web_identity.as_ref().unwrap().client_id,

@@ -3,6 +3,8 @@
 //! `sso_session` profile with `sso_account_id` and `sso_role_name` would be, so the session
 //! pipeline, the cache and every hand-off treat it like one.
 
+use std::sync::Arc;
+
 use super::types::{Profile, ProfileKind, SsoProfile, SsoSession};
 
 /// The name a discovered role goes by: `SESSION/ACCOUNT_ID/ROLE`.
@@ -25,7 +27,7 @@ impl Profile {
             file: file.to_path_buf(),
             line: session.line,
             kind: ProfileKind::Sso,
-            entries: Vec::new(),
+            entries: Arc::from([]),
             role_arn: None,
             role_session_name: None,
             duration: None,

@@ -15,6 +15,7 @@ mod header;
 pub mod identity_center;
 mod inherit;
 pub mod location;
+mod memo;
 pub mod populate;
 mod profile;
 pub mod provider;

@@ -5,12 +5,15 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::identity_center;
 use super::inherit::{slot_suppliers, source_graph};
+use super::memo::{Interner, UrlMemo};
 use super::sections::RawSection;
 use super::types::{Entry, IssueSink, Profile, ProfileKind, SsoProfile, SsoSession};
-use super::values::{UrlMemo, check_role_arn, parse_duration, parse_http_url_with};
+use super::values::{check_role_arn, parse_duration, parse_http_url_with};
+use super::web_identity::WebIdentity;
 use super::web_identity::{self, SLOT_COUNT, Slot, Supplied, is_known_web_identity_key};
 
 fn last<'e>(entries: &'e [Entry], key: &str) -> Option<&'e Entry> {
@@ -56,7 +59,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
     let suppliers =
         slot_suppliers::<SLOT_COUNT>(&graph, default_index, |node, slot| writes[node][slot]);
     let used_as_source: HashSet<usize> = graph.source.iter().flatten().copied().collect();
-    let mut urls = UrlMemo::default();
+    let mut memos = Memos::default();
 
     let typed: Vec<Profile> = raw
         .iter()
@@ -79,7 +82,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
                 is_source_of_others: used_as_source.contains(&index),
                 sessions,
             };
-            type_profile(section, &supplied, context, sink, &mut urls)
+            type_profile(section, &supplied, context, sink, &mut memos)
         })
         .collect();
 
@@ -94,9 +97,16 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
         warnings.sort_by_key(|issue| issue.line);
         profile.errors = errors;
         profile.warnings = warnings;
-        profile.entries = section.entries;
+        profile.entries = section.entries.into();
     }
     typed
+}
+
+/// The shared copies of one read ([`super::memo`]).
+#[derive(Default)]
+struct Memos {
+    urls: UrlMemo,
+    web_identities: Interner<WebIdentity>,
 }
 
 #[derive(Clone, Copy)]
@@ -111,8 +121,9 @@ fn type_profile<'a>(
     supplied: &dyn Fn(Slot) -> Option<Supplied<'a>>,
     context: Context<'_>,
     mut sink: IssueSink<'_>,
-    urls: &mut UrlMemo,
+    memos: &mut Memos,
 ) -> Profile {
+    let urls = &mut memos.urls;
     let entries = &section.entries;
     let has = |key: &str| last(entries, key).is_some();
     let has_own_web_identity = entries
@@ -188,7 +199,8 @@ fn type_profile<'a>(
 
     let web_identity = (kind == ProfileKind::WebIdentity)
         .then(|| web_identity::resolve(supplied, section.line, &mut sink, urls))
-        .flatten();
+        .flatten()
+        .map(|resolved| memos.web_identities.share(resolved));
     let sso = (kind == ProfileKind::Sso).then(|| sso_profile(entries, context.sessions, &mut sink));
     let identity_center = identity_center::resolve(entries, kind, section.line, &mut sink);
 
@@ -198,7 +210,7 @@ fn type_profile<'a>(
         line: section.line,
         kind,
         // Moved in by `build_profiles` once no other profile borrows them.
-        entries: Vec::new(),
+        entries: Arc::from([]),
         role_arn: value(entries, "role_arn"),
         role_session_name: value(entries, "role_session_name"),
         duration,

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -156,7 +157,8 @@ pub struct Profile {
     pub line: usize,
     pub kind: ProfileKind,
     /// Every key of the section as written, unknown keys and duplicates too, in file order.
-    pub entries: Vec<Entry>,
+    /// Shared with the TUI's row, which shows them.
+    pub entries: Arc<[Entry]>,
     pub role_arn: Option<String>,
     pub role_session_name: Option<String>,
     /// `duration_seconds`, or its aws-runas alias `credentials_duration`.
@@ -169,8 +171,9 @@ pub struct Profile {
     /// Own or inherited (aws-runas shares it like the `web_identity_*` keys).
     pub federated_username: Option<String>,
     /// Effective settings after inheritance; `Some` only for a [`ProfileKind::WebIdentity`]
-    /// profile whose settings are complete enough to log in.
-    pub web_identity: Option<WebIdentity>,
+    /// profile whose settings are complete enough to log in. Shared by the profiles whose
+    /// settings are equal (`config::memo`).
+    pub web_identity: Option<Arc<WebIdentity>>,
     pub token_file: Option<PathBuf>,
     /// `web_identity_token_env`: the environment variable holding the workload token (read at
     /// each exchange, like the file). Wins over `token_file` when both are set.

@@ -2,10 +2,11 @@
 //! value or a lowercase message saying what is wrong and what is expected, ready to become a
 //! [`super::ConfigIssue`]; none of them knows about lines, profiles or other keys.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use openidconnect::url::{Host, Url};
+
+use super::memo::UrlMemo;
 
 /// STS accepts role sessions from 15 minutes to 12 hours.
 pub(super) const MIN_DURATION: Duration = Duration::from_secs(900);
@@ -178,30 +179,6 @@ fn checked_http_url(
     Ok(url)
 }
 
-/// Parsed URLs by their text, for one read of a config: generated configs give thousands of
-/// profiles the same few IdP and callback URLs, and parsing every copy was a quarter of typing
-/// the profiles (callgrind, 10,000 profiles); a clone is one allocation. Holds the first
-/// [`UrlMemo::LIMIT`] distinct texts only, so a config of all-different URLs costs no memory.
-#[derive(Default)]
-pub(super) struct UrlMemo {
-    parsed: HashMap<String, Url>,
-}
-
-impl UrlMemo {
-    const LIMIT: usize = 64;
-
-    pub(super) fn parse(&mut self, text: &str) -> Result<Url, openidconnect::url::ParseError> {
-        if let Some(url) = self.parsed.get(text) {
-            return Ok(url.clone());
-        }
-        let url = Url::parse(text)?;
-        if self.parsed.len() < Self::LIMIT {
-            self.parsed.insert(text.to_owned(), url.clone());
-        }
-        Ok(url)
-    }
-}
-
 /// An `https://` URL, or plain `http://` to a loopback host (a local IdP, the test peers):
 /// for endpoints that carry tokens.
 pub(super) fn parse_secure_url(key: &str, value: &str) -> Result<Url, String> {
@@ -344,26 +321,5 @@ mod tests {
                 .unwrap_err()
                 .contains("http(s)")
         );
-    }
-
-    #[test]
-    fn the_url_memo_reads_what_a_fresh_parse_reads_and_stays_small() {
-        let mut urls = UrlMemo::default();
-        for text in [
-            "https://a.example/x",
-            "https://a.example/x",
-            "not a url",
-            "http://[::1",
-        ] {
-            assert_eq!(urls.parse(text), Url::parse(text), "{text}");
-        }
-        assert_eq!(
-            parse_http_url_with(&mut urls, "k", "ftp://a.example/"),
-            parse_http_url("k", "ftp://a.example/")
-        );
-        for port in 0..200 {
-            urls.parse(&format!("https://a.example:{port}/")).unwrap();
-        }
-        assert_eq!(urls.parsed.len(), UrlMemo::LIMIT);
     }
 }

@@ -9,15 +9,14 @@ use std::sync::{Arc, LazyLock};
 use openidconnect::url::Url;
 
 use super::ProviderKind;
+use super::memo::UrlMemo;
 use super::types::{Entry, IssueSink};
-use super::values::{
-    UrlMemo, is_loopback_http, parse_bool, parse_http_url_with, parse_secure_url, shown,
-};
+use super::values::{is_loopback_http, parse_bool, parse_http_url_with, parse_secure_url, shown};
 use crate::creds::Secret;
 
 pub const DEFAULT_SCOPES: &str = "openid offline_access profile email";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebIdentity {
     /// As written; normalisation to an issuer is the idp module's job.
     pub auth_url: Url,
@@ -42,14 +41,14 @@ pub struct WebIdentity {
     pub device_authorization_url: Option<Url>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Callback {
     pub uri: Url,
     /// Plain http to 127.0.0.1, localhost or [::1]: runas can listen there.
     pub loopback: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ClientSecret {
     /// `web_identity_client_secret_env`: the name of the environment variable holding it.
     Env(String),
@@ -57,7 +56,7 @@ pub enum ClientSecret {
     Inline(Secret),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenAuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
@@ -75,7 +74,7 @@ impl TokenAuthMethod {
 }
 
 /// `web_identity_flow`: how a login reaches the person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Flow {
     Browser,
     Device,

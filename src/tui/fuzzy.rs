@@ -21,9 +21,9 @@ pub struct Ranked {
 /// The candidates (`name`, searchable fields) that `query` matches, best first; equal scores
 /// keep the order they were given in. An empty query matches nothing here: the caller shows
 /// everything unranked instead.
-pub fn rank<'a>(
+pub fn rank<'a, Fields: IntoIterator<Item = &'a str>>(
     query: &str,
-    candidates: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    candidates: impl IntoIterator<Item = (&'a str, Fields)>,
 ) -> Vec<Ranked> {
     let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
     if pattern.atoms.is_empty() {
@@ -36,7 +36,7 @@ pub fn rank<'a>(
         .enumerate()
         .filter_map(|(index, (name, fields))| {
             let score = fields
-                .iter()
+                .into_iter()
                 .filter_map(|field| pattern.score(Utf32Str::new(field, &mut buffer), &mut matcher))
                 .max()?;
             let mut name_positions = Vec::new();
@@ -70,20 +70,10 @@ mod tests {
     use super::rank;
 
     fn names(query: &str, candidates: &[&str]) -> Vec<String> {
-        let fields: Vec<Vec<String>> = candidates
-            .iter()
-            .map(|name| vec![name.to_lowercase()])
-            .collect();
-        rank(
-            query,
-            candidates
-                .iter()
-                .zip(&fields)
-                .map(|(name, fields)| (*name, fields.as_slice())),
-        )
-        .into_iter()
-        .map(|ranked| candidates[ranked.index].to_string())
-        .collect()
+        rank(query, candidates.iter().map(|name| (*name, [*name])))
+            .into_iter()
+            .map(|ranked| candidates[ranked.index].to_string())
+            .collect()
     }
 
     #[test]
@@ -109,15 +99,13 @@ mod tests {
 
     #[test]
     fn matched_characters_of_the_name_are_reported() {
-        let fields = vec!["dev-admin".to_string()];
-        let ranked = rank("dadm", [("Dev-Admin", fields.as_slice())]);
+        let ranked = rank("dadm", [("Dev-Admin", ["Dev-Admin"])]);
         assert_eq!(ranked[0].name_positions, [0, 4, 5, 6]);
     }
 
     #[test]
     fn a_match_in_another_field_ranks_without_name_positions() {
-        let fields = vec!["dev".to_string(), "123456789012".to_string()];
-        let ranked = rank("1234", [("dev", fields.as_slice())]);
+        let ranked = rank("1234", [("dev", ["dev", "123456789012"])]);
         assert_eq!(ranked.len(), 1);
         assert!(ranked[0].name_positions.is_empty());
     }

@@ -4,6 +4,7 @@
 //! stays about one profile. Pure: the detection cache is passed in, never read here.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -13,13 +14,13 @@ use crate::config::{Config, Profile, ProviderKind};
 
 /// What a row says about the IdP a profile logs in with: decided from the profile's IdP URL
 /// and configured provider (or its Identity Center start URL) alone, so equal for every
-/// profile that shares them.
+/// profile that shares them: its texts are shared with every row, not copied.
 #[derive(Debug, Clone)]
 pub(super) struct IdpFacts {
     pub(super) provider: Option<ProviderKind>,
-    pub(super) detected_by: String,
-    pub(super) issuer: Option<String>,
-    pub(super) group: String,
+    pub(super) detected_by: Arc<str>,
+    pub(super) issuer: Option<Arc<str>>,
+    pub(super) group: Arc<str>,
 }
 
 impl IdpFacts {
@@ -28,12 +29,13 @@ impl IdpFacts {
         detections: Option<&DetectionCache>,
         now: DateTime<Utc>,
     ) -> IdpFacts {
-        let facts = |provider, detected_by, issuer, group| IdpFacts {
-            provider,
-            detected_by,
-            issuer,
-            group,
-        };
+        let facts =
+            |provider, detected_by: String, issuer: Option<String>, group: String| IdpFacts {
+                provider,
+                detected_by: detected_by.into(),
+                issuer: issuer.map(Into::into),
+                group: group.into(),
+            };
         match &profile.web_identity {
             Some(web) => {
                 let known = KnownProvider::of(web, detections, now);

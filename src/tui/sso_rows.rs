@@ -9,7 +9,7 @@ use chrono::Utc;
 use super::rows::{ProfileRow, sort_rows};
 use super::state::App;
 use crate::cache::sso_discovery::{DiscoveredAccount, Discovery};
-use crate::config::{Config, Profile, SsoSession, discovered_name};
+use crate::config::{Config, Entry, Profile, SsoSession, discovered_name};
 
 /// What an IAM Identity Center row stands for beyond a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +56,13 @@ fn session_row(config: &Config, section: &SsoSession) -> ProfileRow {
         "",
     );
     let mut row = ProfileRow::from_profile(&stand_in, config, None, Utc::now());
-    row.group = session_group(&section.name);
+    row.group = session_group(&section.name).into();
     row.role_arn = None;
     row.account_id = None;
     row.role_name = None;
-    row.entries = section
-        .entries
-        .iter()
-        .map(|entry| (entry.key.clone(), entry.shown_value().to_owned()))
-        .collect();
-    row.search_fields = vec![section.name.to_lowercase(), "sso-session".to_owned()];
+    row.entries = section.entries.as_slice().into();
+    // Its own name is `[sso-session NAME]`: the bare name is a field too, so it ranks well.
+    row.extra_search_fields = vec![section.name.clone()];
     row.sso = Some(SsoRow::Session {
         session: section.name.clone(),
     });
@@ -97,7 +94,7 @@ pub fn account_rows(
 
 /// Puts a row under its account's heading and lets the filter find it by account and role.
 fn decorate(row: &mut ProfileRow, session: &str, account: &DiscoveredAccount) {
-    row.group = account_group(session, account);
+    row.group = account_group(session, account).into();
     let role = row.role_name.clone();
     for field in [
         Some(&account.name),
@@ -108,16 +105,23 @@ fn decorate(row: &mut ProfileRow, session: &str, account: &DiscoveredAccount) {
     .into_iter()
     .flatten()
     {
-        let field = field.to_lowercase();
-        if !field.is_empty() && !row.search_fields.contains(&field) {
-            row.search_fields.push(field);
+        if !field.is_empty() && !row.search_fields().any(|known| known == field) {
+            row.extra_search_fields.push(field.clone());
         }
     }
-    if !row.entries.iter().any(|(key, _)| key == "account_name") {
-        row.entries
-            .push(("account_name".to_owned(), account.name.clone()));
-        row.entries
-            .push(("account_email".to_owned(), account.email.clone()));
+    if !row.entries.iter().any(|entry| entry.key == "account_name") {
+        let listed = |key: &str, value: &str| Entry {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            // Not a line of any file: the portal's listing said it.
+            line: 0,
+            secret: false,
+            in_credentials_file: false,
+        };
+        let mut entries = row.entries.to_vec();
+        entries.push(listed("account_name", &account.name));
+        entries.push(listed("account_email", &account.email));
+        row.entries = entries.into();
     }
     row.sso = Some(SsoRow::Role {
         session: session.to_owned(),

@@ -29,7 +29,10 @@ fn an_sso_row_shows_badge_account_role_and_status() {
     let row = app.row("corp-admin").unwrap();
     assert_eq!(row.account_id.as_deref(), Some("111122223333"));
     assert_eq!(row.role_name.as_deref(), Some("AdministratorAccess"));
-    assert_eq!(row.group, "IAM Identity Center · d-9067c0ffee.awsapps.com");
+    assert_eq!(
+        &*row.group,
+        "IAM Identity Center · d-9067c0ffee.awsapps.com"
+    );
     let mut filtered = app.clone();
     filtered.filter.query = "identity center".into();
     filtered.refilter();

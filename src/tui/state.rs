@@ -279,9 +279,9 @@ impl App {
         if query.is_empty() {
             let mut last_group: Option<&str> = None;
             for (index, row) in self.rows.iter().enumerate() {
-                if last_group != Some(row.group.as_str()) {
-                    self.items.push(ListItem::Group(row.group.clone()));
-                    last_group = Some(row.group.as_str());
+                if last_group != Some(&*row.group) {
+                    self.items.push(ListItem::Group(row.group.to_string()));
+                    last_group = Some(&row.group);
                 }
                 push_with_grants(&mut self.items, index, row);
             }
@@ -289,7 +289,7 @@ impl App {
             let candidates = self
                 .rows
                 .iter()
-                .map(|row| (row.name.as_str(), row.search_fields.as_slice()));
+                .map(|row| (row.name.as_str(), row.search_fields()));
             for ranked in super::fuzzy::rank(query, candidates) {
                 push_with_grants(&mut self.items, ranked.index, &self.rows[ranked.index]);
                 if !ranked.name_positions.is_empty() {

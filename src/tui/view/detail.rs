@@ -71,10 +71,10 @@ fn lines<'a>(
             theme,
         ));
     } else if !row.detected_by.is_empty() {
-        lines.push(field("Provider", row.detected_by.clone(), theme));
+        lines.push(field("Provider", row.detected_by.to_string(), theme));
     }
     if let Some(issuer) = &row.issuer {
-        lines.push(field("Issuer", issuer.clone(), theme));
+        lines.push(field("Issuer", issuer.to_string(), theme));
     }
     if let Some(device) = &row.device_authorization_url {
         lines.push(field("Device", device.clone(), theme));
@@ -179,10 +179,10 @@ fn lines<'a>(
         lines.push(Line::from(Span::styled(issue.clone(), theme.note())));
     }
     lines.push(Line::raw(""));
-    for (key, value) in &row.entries {
+    for entry in row.entries.iter() {
         lines.push(Line::from(vec![
-            Span::styled(key.clone(), theme.accent()),
-            Span::raw(format!(" = {value}")),
+            Span::styled(entry.key.clone(), theme.accent()),
+            Span::raw(format!(" = {}", entry.shown_value())),
         ]));
     }
     lines
