@@ -80,7 +80,7 @@ fn profiles_as_read(config: &Config) -> BTreeMap<String, Properties> {
             let properties = profile
                 .entries
                 .iter()
-                .map(|entry| (entry.key.clone(), entry.value.clone()))
+                .map(|entry| (entry.key.to_string(), entry.value.clone()))
                 .collect();
             (profile.name.clone(), properties)
         })
@@ -95,7 +95,7 @@ fn sessions_as_read(config: &Config) -> BTreeMap<String, Properties> {
             let properties = session
                 .entries
                 .iter()
-                .map(|entry| (entry.key.clone(), entry.value.clone()))
+                .map(|entry| (entry.key.to_string(), entry.value.clone()))
                 .collect();
             (session.name.clone(), properties)
         })

@@ -95,7 +95,7 @@ impl FromStr for GrantPermission {
 pub(super) fn is_configured(entries: &[Entry]) -> bool {
     entries
         .iter()
-        .any(|entry| KEYS.contains(&entry.key.as_str()))
+        .any(|entry| KEYS.contains(&entry.key.as_ref()))
 }
 
 /// Reads and checks the keys; `None` when none is set or they cannot work (errors say why).
@@ -111,7 +111,7 @@ pub(super) fn resolve(
     let last = |key: &str| entries.iter().rev().find(|entry| entry.key == key);
     let first_line = entries
         .iter()
-        .find(|entry| KEYS.contains(&entry.key.as_str()))
+        .find(|entry| KEYS.contains(&entry.key.as_ref()))
         .map_or(header_line, |entry| entry.line);
     if !matches!(kind, ProfileKind::WebIdentity | ProfileKind::TokenFile) {
         sink.error(

@@ -27,7 +27,7 @@ fn value(entries: &[Entry], key: &str) -> Option<String> {
 fn writes_slot(entries: &[Entry], slot: Slot) -> bool {
     entries
         .iter()
-        .any(|entry| slot.keys().contains(&entry.key.as_str()))
+        .any(|entry| slot.keys().contains(&entry.key.as_ref()))
 }
 
 /// The entry filling `slot` in one profile: its preferred key if written, else the alias.
@@ -72,7 +72,8 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
                     inherited_from: (supplier != index).then(|| raw[supplier].name.as_str()),
                 })
             };
-            let mut sink = IssueSink::new(section.file, Some(section.name.clone()));
+            // Named where the issues merge below.
+            let mut sink = IssueSink::new(section.file, None);
             sink.credentials_file = section.sink.credentials_file;
             if let (Some(problem), Some(entry)) = (&graph.problems[index], source_entries[index]) {
                 sink.error_at(entry, problem.message());
@@ -86,7 +87,8 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
         })
         .collect();
 
-    // The sections' own issues (malformed lines, duplicates) merge in, in file order.
+    // The sections' own issues (malformed lines, duplicates) merge in, in file order, and
+    // all of them name the profile: a copy of its name per issue, not per profile.
     let mut typed = typed;
     for (profile, section) in typed.iter_mut().zip(raw) {
         let mut errors = section.sink.errors;
@@ -95,6 +97,9 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
         let mut warnings = section.sink.warnings;
         warnings.append(&mut profile.warnings);
         warnings.sort_by_key(|issue| issue.line);
+        for issue in errors.iter_mut().chain(warnings.iter_mut()) {
+            issue.profile = Some(profile.name.clone());
+        }
         profile.errors = errors;
         profile.warnings = warnings;
         profile.entries = section.entries.into();

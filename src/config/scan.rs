@@ -82,7 +82,7 @@ pub(super) fn scan_from<'t>(
     let mut out = Scan::default();
     let mut context = Context::BeforeAnyHeader;
 
-    for (index, raw_line) in text.split('\n').enumerate() {
+    for (index, raw_line) in lines(text).enumerate() {
         let number = index + first_line;
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
         let trimmed = line.trim();
@@ -197,6 +197,20 @@ pub(super) fn scan_from<'t>(
         });
     }
     out
+}
+
+/// `text.split('\n')`, by a SIMD byte search: the char search behind `split` cost about 400
+/// instructions a line, 6 % of reading a 10,000-profile config (callgrind).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
+        .map(move |end| {
+            // `\n` is ASCII, so both ends are char boundaries.
+            let line = &text[start..end];
+            start = end + 1;
+            line
+        })
 }
 
 const NOT_A_KEY: &str =

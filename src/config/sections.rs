@@ -182,9 +182,10 @@ pub(super) fn group<'a>(
             }
             None => {
                 index.insert(name.clone(), target.len());
-                let sink_name = (label == "profile").then(|| name.clone());
+                // A profile's issues get its name in `profile::build_profiles`, once they
+                // exist, rather than a copy of the name per section up front.
                 target.push(RawSection {
-                    sink: IssueSink::new(file, sink_name),
+                    sink: IssueSink::new(file, None),
                     name,
                     file,
                     line: section.line,

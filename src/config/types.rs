@@ -2,6 +2,7 @@
 //! and the issues found on the way. Pure data with a few lookups; the parsing lives in the
 //! sibling modules and nothing here touches the file system or the network.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -117,7 +118,9 @@ impl fmt::Display for ProfileKind {
 /// its inline comment; nested continuation lines joined with `\n`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub key: String,
+    /// Borrowed for the keys the AWS tools and runas know (`config::read`): a generated
+    /// config repeats the same few keys in every profile.
+    pub key: Cow<'static, str>,
     pub value: String,
     pub line: usize,
     /// Client secrets and AWS secret keys: shown masked, never logged.

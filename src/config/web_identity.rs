@@ -16,7 +16,7 @@ use crate::creds::Secret;
 
 pub const DEFAULT_SCOPES: &str = "openid offline_access profile email";
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebIdentity {
     /// As written; normalisation to an issuer is the idp module's job.
     pub auth_url: Url,
@@ -41,14 +41,14 @@ pub struct WebIdentity {
     pub device_authorization_url: Option<Url>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Callback {
     pub uri: Url,
     /// Plain http to 127.0.0.1, localhost or [::1]: runas can listen there.
     pub loopback: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientSecret {
     /// `web_identity_client_secret_env`: the name of the environment variable holding it.
     Env(String),
@@ -56,7 +56,7 @@ pub enum ClientSecret {
     Inline(Secret),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenAuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
@@ -74,7 +74,7 @@ impl TokenAuthMethod {
 }
 
 /// `web_identity_flow`: how a login reaches the person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Browser,
     Device,

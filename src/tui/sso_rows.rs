@@ -110,8 +110,8 @@ fn decorate(row: &mut ProfileRow, session: &str, account: &DiscoveredAccount) {
         }
     }
     if !row.entries.iter().any(|entry| entry.key == "account_name") {
-        let listed = |key: &str, value: &str| Entry {
-            key: key.to_owned(),
+        let listed = |key: &'static str, value: &str| Entry {
+            key: key.into(),
             value: value.to_owned(),
             // Not a line of any file: the portal's listing said it.
             line: 0,
