@@ -72,8 +72,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
                     inherited_from: (supplier != index).then(|| raw[supplier].name.as_str()),
                 })
             };
-            // Named where the issues merge below.
-            let mut sink = IssueSink::new(section.file, None);
+            let mut sink = IssueSink::new(section.file);
             sink.credentials_file = section.sink.credentials_file;
             if let (Some(problem), Some(entry)) = (&graph.problems[index], source_entries[index]) {
                 sink.error_at(entry, problem.message());

@@ -113,7 +113,7 @@ pub(super) fn group<'a>(
         sso_sessions: Vec::new(),
         file_issues: Vec::new(),
     };
-    let mut file_sink = IssueSink::new(file, None);
+    let mut file_sink = IssueSink::new(file);
     for problem in &scan.file_problems {
         route(&mut file_sink, problem, None);
     }
@@ -182,10 +182,8 @@ pub(super) fn group<'a>(
             }
             None => {
                 index.insert(name.clone(), target.len());
-                // A profile's issues get its name in `profile::build_profiles`, once they
-                // exist, rather than a copy of the name per section up front.
                 target.push(RawSection {
-                    sink: IssueSink::new(file, None),
+                    sink: IssueSink::new(file),
                     name,
                     file,
                     line: section.line,

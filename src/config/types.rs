@@ -229,22 +229,22 @@ pub struct SsoSession {
     pub errors: Vec<ConfigIssue>,
 }
 
-/// Collects the issues of one section, filling in the file and the profile name.
+/// Collects the issues of one section, filling in the file. A profile's issues get its name
+/// when they merge into the profile (`profile::build_profiles`): a copy of the name per issue
+/// rather than one per section up front.
 pub(super) struct IssueSink<'a> {
     pub file: &'a Path,
     /// Where entries marked `in_credentials_file` come from, for issues about them.
     pub credentials_file: Option<&'a Path>,
-    pub profile: Option<String>,
     pub errors: Vec<ConfigIssue>,
     pub warnings: Vec<ConfigIssue>,
 }
 
 impl<'a> IssueSink<'a> {
-    pub fn new(file: &'a Path, profile: Option<String>) -> Self {
+    pub fn new(file: &'a Path) -> Self {
         IssueSink {
             file,
             credentials_file: None,
-            profile,
             errors: Vec::new(),
             warnings: Vec::new(),
         }
@@ -254,7 +254,7 @@ impl<'a> IssueSink<'a> {
         ConfigIssue {
             file: self.file.to_path_buf(),
             line,
-            profile: self.profile.clone(),
+            profile: None,
             severity,
             message,
         }
