@@ -111,6 +111,9 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
 struct Memos {
     urls: UrlMemo,
     web_identities: Interner<WebIdentity>,
+    /// What a typed profile holds until its section's entries move in: one empty list for all,
+    /// not an allocation per profile that is dropped at once.
+    no_entries: Arc<[Entry]>,
 }
 
 #[derive(Clone, Copy)]
@@ -214,7 +217,7 @@ fn type_profile<'a>(
         line: section.line,
         kind,
         // Moved in by `build_profiles` once no other profile borrows them.
-        entries: Arc::from([]),
+        entries: Arc::clone(&memos.no_entries),
         role_arn: value(entries, "role_arn"),
         role_session_name: value(entries, "role_session_name"),
         duration,
