@@ -21,6 +21,22 @@ fn main() -> ExitCode {
         .complete();
     let cli = runas::cli::Cli::parse();
     // Logs go to stderr, off unless RUST_LOG asks: stdout is reserved for requested output.
+    // Without RUST_LOG no subscriber is installed at all: the same nothing is logged as with
+    // an "off" filter, without building the filters and the registry's slabs first.
+    if std::env::var_os(EnvFilter::DEFAULT_ENV).is_some() {
+        init_logging();
+    }
+    match runas::cli::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("runas: {}", error_chain(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logging to stderr as RUST_LOG asks, with the SDK's secret-bearing targets capped.
+fn init_logging() {
     let requested = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("off"));
     // Both filters must let an event through: RUST_LOG decides what is logged, and the cap
     // keeps the SDK's secret-bearing targets at DEBUG at most whatever RUST_LOG asks (a cap
@@ -36,13 +52,6 @@ fn main() -> ExitCode {
                 .with_filter(requested.and(cap)),
         )
         .init();
-    match runas::cli::run(cli) {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("runas: {}", error_chain(&err));
-            ExitCode::FAILURE
-        }
-    }
 }
 
 /// The error and its causes joined with ": ", skipping a cause whose text the message already

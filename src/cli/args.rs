@@ -32,7 +32,12 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Deferred: only the subcommand being run has its arguments built. Building all of them
+/// (every flag and help text of every subcommand) and dropping them again was a seventh of
+/// the instructions of a cached `credential-process`; help, completion and parsing build
+/// what they show.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// List the profiles of the AWS config file with their kind, identity provider and problems
     List(ListArgs),
@@ -189,7 +194,9 @@ pub struct ProfileArgs {
     pub overrides: OverrideArgs,
 }
 
-/// `--region` and `--duration`: the profile's `region` and `duration_seconds` for this run.
+// `--region` and `--duration`: the profile's `region` and `duration_seconds` for this run. A
+// plain comment: a doc comment here would be the about text of every subcommand that flattens
+// it, once `Command` defers building their arguments.
 #[derive(Debug, Args, Default)]
 pub struct OverrideArgs {
     /// Region for STS, the exported AWS_REGION and the console [default: the profile's region]
