@@ -27,7 +27,7 @@ impl Profile {
             file: file.to_path_buf(),
             line: session.line,
             kind: ProfileKind::Sso,
-            entries: Arc::from([]),
+            entries: Arc::default(),
             role_arn: None,
             role_session_name: None,
             duration: None,

@@ -101,7 +101,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
         }
         profile.errors = errors;
         profile.warnings = warnings;
-        profile.entries = section.entries.into();
+        profile.entries = Arc::new(section.entries);
     }
     typed
 }
@@ -113,7 +113,7 @@ struct Memos {
     web_identities: Interner<WebIdentity>,
     /// What a typed profile holds until its section's entries move in: one empty list for all,
     /// not an allocation per profile that is dropped at once.
-    no_entries: Arc<[Entry]>,
+    no_entries: Arc<Vec<Entry>>,
 }
 
 #[derive(Clone, Copy)]

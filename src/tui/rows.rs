@@ -32,7 +32,7 @@ pub struct ProfileRow {
     /// The list heading this row sits under: the IdP it logs in with.
     pub group: Arc<str>,
     /// The profile's keys in file order, shared with the config (shown with secrets masked).
-    pub entries: Arc<[Entry]>,
+    pub entries: Arc<Vec<Entry>>,
     /// Roles and profiles the credentials pass through, first to last.
     pub chain: Vec<String>,
     pub config_errors: Vec<String>,

@@ -4,6 +4,8 @@
 //! that profile, moved under its account; the others are discovered rows named
 //! `SESSION/ACCOUNT_ID/ROLE` that work like profiles. Pure functions over the state.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 
 use super::rows::{ProfileRow, sort_rows};
@@ -60,7 +62,7 @@ fn session_row(config: &Config, section: &SsoSession) -> ProfileRow {
     row.role_arn = None;
     row.account_id = None;
     row.role_name = None;
-    row.entries = section.entries.as_slice().into();
+    row.entries = Arc::new(section.entries.clone());
     // Its own name is `[sso-session NAME]`: the bare name is a field too, so it ranks well.
     row.extra_search_fields = vec![section.name.clone()];
     row.sso = Some(SsoRow::Session {
@@ -118,10 +120,10 @@ fn decorate(row: &mut ProfileRow, session: &str, account: &DiscoveredAccount) {
             secret: false,
             in_credentials_file: false,
         };
-        let mut entries = row.entries.to_vec();
+        // The row's own copy: the list is shared with the profile it was made from.
+        let entries = Arc::make_mut(&mut row.entries);
         entries.push(listed("account_name", &account.name));
         entries.push(listed("account_email", &account.email));
-        row.entries = entries.into();
     }
     row.sso = Some(SsoRow::Role {
         session: session.to_owned(),
