@@ -3,6 +3,7 @@
 //! because a token endpoint that redirects is either misconfigured or hostile and a probe must
 //! see the first answer's headers, not the last one's.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 pub use openidconnect::reqwest;
@@ -25,4 +26,57 @@ pub fn idp_client(request_timeout: Duration) -> Result<reqwest::Client, HttpClie
         .user_agent(concat!("runas/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(HttpClientError)
+}
+
+/// [`idp_client`] built on first use and then shared by every clone. A command answered from
+/// the cache (most `credential-process` calls) never talks to an IdP, and building the client
+/// (TLS settings, connection pool, proxy variables) was a fifth of the page faults of such a
+/// call beyond the loader's.
+#[derive(Debug, Clone)]
+pub struct LazyIdpClient {
+    request_timeout: Duration,
+    /// The built client, or why it could not be built (kept as text: reqwest's error is not
+    /// `Clone`, and every later use must fail the same way).
+    built: Arc<OnceLock<Result<reqwest::Client, String>>>,
+}
+
+impl LazyIdpClient {
+    pub fn new(request_timeout: Duration) -> Self {
+        LazyIdpClient {
+            request_timeout,
+            built: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// The client, built now on the first call; the same error every time building failed.
+    pub fn get(&self) -> Result<&reqwest::Client, LazyClientError> {
+        self.built
+            .get_or_init(|| idp_client(self.request_timeout).map_err(|err| reason(&err.0)))
+            .as_ref()
+            .map_err(|reason| LazyClientError(reason.clone()))
+    }
+}
+
+/// [`HttpClientError`] for a client built on first use: why building it failed, as text.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct LazyClientError(String);
+
+impl LazyClientError {
+    /// Why the client could not be built, without the "cannot build" lead.
+    pub fn reason(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The error and its causes, as one line.
+fn reason(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -177,7 +177,7 @@ impl BrowserOpener for HttpBrowser {
 async fn browser(
     settings: &ClientSettings,
 ) -> (Result<Tokens, FlowError>, Vec<Progress>, Vec<Url>) {
-    let registry = ProviderRegistry::new(http());
+    let registry = ProviderRegistry::new(runas::http::LazyIdpClient::new(Duration::from_secs(10)));
     let provider = registry.get(&settings.issuer).await.unwrap();
     let opener = HttpBrowser {
         opened: Mutex::new(Vec::new()),
@@ -232,7 +232,7 @@ async fn browser_login_then_refresh_rotates_and_rejects_the_old_token() {
         .refresh_token
         .clone()
         .expect("offline_access gave a refresh token");
-    let registry = ProviderRegistry::new(http());
+    let registry = ProviderRegistry::new(runas::http::LazyIdpClient::new(Duration::from_secs(10)));
     let provider = registry.get(&issuer).await.unwrap();
     let renewed = match flow::refresh(&provider, &settings, &first_refresh)
         .await
@@ -261,7 +261,7 @@ async fn browser_login_then_refresh_rotates_and_rejects_the_old_token() {
 async fn device_login_completes_while_the_flow_polls() {
     let (_peers, issuer) = start(common::PeerOptions::default());
     let settings = public_client(&issuer);
-    let registry = ProviderRegistry::new(http());
+    let registry = ProviderRegistry::new(runas::http::LazyIdpClient::new(Duration::from_secs(10)));
     let provider = registry.get(&issuer).await.unwrap();
     assert!(provider.supports_device_flow());
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -348,7 +348,11 @@ async fn confidential_client_with_basic_and_post_auth() {
         let tokens = result.unwrap_or_else(|err| panic!("{method:?}: {err}"));
         assert_alice(&tokens, &issuer, "runas-confidential");
 
-        let provider = ProviderRegistry::new(http()).get(&issuer).await.unwrap();
+        let provider =
+            ProviderRegistry::new(runas::http::LazyIdpClient::new(Duration::from_secs(10)))
+                .get(&issuer)
+                .await
+                .unwrap();
         let refresh_token = tokens.refresh_token.unwrap();
         assert!(
             flow::refresh(&provider, &settings, &refresh_token)
@@ -372,7 +376,7 @@ async fn confidential_client_with_basic_and_post_auth() {
 #[tokio::test]
 async fn discovery_is_cached_and_failures_name_the_issuer() {
     let (_peers, issuer) = start(common::PeerOptions::default());
-    let registry = ProviderRegistry::new(http());
+    let registry = ProviderRegistry::new(runas::http::LazyIdpClient::new(Duration::from_secs(10)));
     let (a, b) = tokio::join!(registry.get(&issuer), registry.get(&issuer));
     assert!(
         Arc::ptr_eq(&a.unwrap(), &b.unwrap()),

@@ -77,10 +77,13 @@ impl Session {
             .unwrap_or_default();
         let chained = profile.kind == ProfileKind::Chained || profile.jump_role_arn.is_some();
         let session_duration = federation::session_duration(is_role_session, chained, remaining);
-        let token =
-            federation::signin_token(&self.http, &endpoint, &entry.credentials, session_duration)
-                .await
-                .map_err(console_error)?;
+        let http = self
+            .http
+            .get()
+            .map_err(|err| SessionError::Http(err.reason().to_owned()))?;
+        let token = federation::signin_token(http, &endpoint, &entry.credentials, session_duration)
+            .await
+            .map_err(console_error)?;
         Ok(ConsoleSignIn {
             url: federation::login_url(&endpoint, ISSUER, &destination, &token),
             partition,

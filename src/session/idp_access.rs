@@ -123,7 +123,16 @@ impl Session {
                 issuer: web.auth_url.to_string(),
             },
         );
-        let detection = idp::detect(&self.http, &web.auth_url, None).await;
+        let http = match self.http.get() {
+            Ok(http) => http,
+            // Nothing can be probed: the issuer a probe that found nothing gives. The login
+            // that follows fails naming why there is no client; nothing is cached.
+            Err(_) => {
+                let normalized = idp::normalize_issuer(config::ProviderKind::Oidc, &web.auth_url);
+                return idp::issuer_text(&normalized);
+            }
+        };
+        let detection = idp::detect(http, &web.auth_url, None).await;
         if let Ok(mut cache) = DetectionCache::load(self.store.dir()) {
             cache.put(&web.auth_url, detection.clone(), self.now());
             if let Err(err) = cache.save() {

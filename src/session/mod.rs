@@ -54,7 +54,7 @@ pub struct Session {
     providers: Arc<ProviderRegistry>,
     /// The registry's store, for waiting on its background saves.
     metadata: Arc<provider_store::CachedProviderMetadata>,
-    http: http::reqwest::Client,
+    http: http::LazyIdpClient,
     opener: Arc<dyn BrowserOpener>,
     env: EnvLookup,
     clock: fn() -> DateTime<Utc>,
@@ -70,8 +70,7 @@ pub struct Session {
 impl Session {
     /// A session reading the real environment and opening the system browser.
     pub fn new(config: Arc<Config>, store: Store) -> Result<Self, SessionError> {
-        let http = http::idp_client(http::REQUEST_TIMEOUT)
-            .map_err(|e| SessionError::Http(e.to_string()))?;
+        let http = http::LazyIdpClient::new(http::REQUEST_TIMEOUT);
         let metadata = Arc::new(provider_store::CachedProviderMetadata::new(
             ProviderMetadataCache::new(store.dir()),
             Utc::now,

@@ -12,7 +12,7 @@ use tokio::sync::OnceCell;
 
 use super::FlowError;
 use super::provider::{Provider, require_secure};
-use crate::http::reqwest;
+use crate::http::LazyIdpClient;
 
 /// One issuer's documents as a [`MetadataStore`] keeps them: JSON as the IdP sent it (the key
 /// set as runas parsed it), checked again like a fresh answer whenever it is used.
@@ -39,13 +39,13 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug {
 /// read from the [`MetadataStore`] when one is given and holds a usable copy.
 #[derive(Debug)]
 pub struct ProviderRegistry {
-    http: reqwest::Client,
+    http: LazyIdpClient,
     providers: Mutex<HashMap<String, Arc<OnceCell<Arc<Provider>>>>>,
     store: Option<Arc<dyn MetadataStore>>,
 }
 
 impl ProviderRegistry {
-    pub fn new(http: reqwest::Client) -> Self {
+    pub fn new(http: LazyIdpClient) -> Self {
         ProviderRegistry {
             http,
             providers: Mutex::new(HashMap::new()),
@@ -95,12 +95,16 @@ impl ProviderRegistry {
 
     async fn load_or_discover(&self, issuer: &Url) -> Result<Provider, FlowError> {
         require_secure(issuer)?;
+        let http = self.http.get().map_err(|err| FlowError::Discovery {
+            issuer: issuer.to_string(),
+            reason: err.to_string(),
+        })?;
         let Some(store) = &self.store else {
-            return Provider::discover(self.http.clone(), issuer).await;
+            return Provider::discover(http.clone(), issuer).await;
         };
         let requested = issuer_string(issuer);
         if let Some(stored) = store.load(&requested).filter(|s| s.issuer == requested) {
-            match Provider::from_stored(self.http.clone(), stored) {
+            match Provider::from_stored(http.clone(), stored) {
                 Ok(mut provider) => {
                     provider.store = Some(store.clone());
                     return Ok(provider);
@@ -111,7 +115,7 @@ impl ProviderRegistry {
                 }
             }
         }
-        let mut provider = Provider::discover(self.http.clone(), issuer).await?;
+        let mut provider = Provider::discover(http.clone(), issuer).await?;
         store.save(&provider.stored);
         provider.store = Some(store.clone());
         Ok(provider)
@@ -138,7 +142,7 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let registry = ProviderRegistry::new(reqwest::Client::new());
+        let registry = ProviderRegistry::new(LazyIdpClient::new(std::time::Duration::from_secs(2)));
         let err = runtime
             .block_on(registry.get(&url("http://idp.example.com/oauth2")))
             .unwrap_err();
@@ -194,7 +198,7 @@ mod tests {
     }
 
     fn registry_with(store: &Arc<MemoryStore>) -> ProviderRegistry {
-        ProviderRegistry::new(crate::http::idp_client(std::time::Duration::from_secs(2)).unwrap())
+        ProviderRegistry::new(LazyIdpClient::new(std::time::Duration::from_secs(2)))
             .with_store(store.clone())
     }
 
