@@ -54,7 +54,8 @@ launch() { # $1 = measured: runas alone; else under /usr/bin/time
     fi
   done
   [[ -n $seen ]] || { echo "tui-bench.sh: the TUI never showed its list" >&2; exit 1; }
-  echo $(((seen - $(cat "$work/start")) / 1000))
+  # Only a measured launch stamps its start; the idle one under /usr/bin/time has no figure.
+  if [[ ${1:-} == measured ]]; then echo $(((seen - $(cat "$work/start")) / 1000)); fi
 }
 
 # Quits the TUI and waits until it has ended (and /usr/bin/time has reported, if it ran).
