@@ -152,8 +152,9 @@ fn needed_pieces<R: Read + Seek>(
     block: usize,
     wanted: &[String],
 ) -> Option<Vec<PieceText>> {
+    let length = file.seek(SeekFrom::End(0)).ok()?;
     file.seek(SeekFrom::Start(0)).ok()?;
-    let spans = find_spans(file, block, wanted).ok()?;
+    let spans = find_spans(file, length, block, wanted).ok()?;
     spans
         .iter()
         .map(|span| {
@@ -237,14 +238,24 @@ impl Current {
     }
 }
 
-/// One pass over the file through a buffer of about `block` bytes (more only for a longer
-/// line): the spans of the pieces named in `wanted` or holding an indented `[` line. The
-/// buffer always starts at a line start, and only complete lines are looked at.
-fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Result<Vec<Span>> {
+/// One pass over the file, of about `length` bytes, through a buffer of at most `block` bytes
+/// (more only for a longer line): the spans of the pieces named in `wanted` or holding an
+/// indented `[` line. The buffer always starts at a line start, and only complete lines are
+/// looked at.
+fn find_spans<R: Read>(
+    file: &mut R,
+    length: u64,
+    block: usize,
+    wanted: &[String],
+) -> io::Result<Vec<Span>> {
     let mut spans = Vec::new();
-    // Reads go into the spare capacity, never zeroed first: a small config touches one page of
-    // it instead of all sixteen (zeroing the block was a tenth of a cached call's instructions).
-    let mut buffer: Vec<u8> = Vec::with_capacity(block);
+    // Zeroed once, and no larger than the file: zeroing a whole block for a config of a few
+    // hundred bytes was a tenth of a cached call's instructions. `filled` says how much of it
+    // holds the file; one `read` fills the rest, so a block costs one system call (reading
+    // into spare capacity with `read_to_end` took four, 165 calls for a 2.4 MB config).
+    let room = usize::try_from(length.saturating_add(1)).unwrap_or(block);
+    let mut buffer: Vec<u8> = vec![0; block.min(room).max(1)];
+    let mut filled = 0;
     // The file offset and line number of `buffer[0]`.
     let mut offset: u64 = 0;
     let mut line = 1;
@@ -255,11 +266,18 @@ fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Res
         hidden_headers: false,
     };
     loop {
-        let newly = buffer.len();
-        // Up to one block more (the buffer grows past `block` only for a longer line); nothing
-        // read means the end of the file, as `read_to_end` stops only at the limit or there.
-        let read = file.by_ref().take(block as u64).read_to_end(&mut buffer)?;
-        let filled = buffer.len();
+        if filled == buffer.len() {
+            // A line longer than the buffer.
+            buffer.resize(buffer.len() + block, 0);
+        }
+        let read = loop {
+            match file.read(&mut buffer[filled..]) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        let newly = filled;
+        filled += read;
         let at_end = read == 0;
         let complete = match memchr::memrchr(b'\n', &buffer[newly..filled]) {
             _ if at_end => filled,
@@ -302,7 +320,8 @@ fn find_spans<R: Read>(file: &mut R, block: usize, wanted: &[String]) -> io::Res
         current.settle_line_at_end(region, offset, line, region_newlines);
         line += region_newlines;
         offset += complete as u64;
-        buffer.drain(..complete);
+        buffer.copy_within(complete..filled, 0);
+        filled -= complete;
         if at_end {
             current.close(offset, &mut spans);
             return Ok(spans);
