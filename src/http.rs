@@ -30,8 +30,8 @@ pub fn idp_client(request_timeout: Duration) -> Result<reqwest::Client, HttpClie
 
 /// [`idp_client`] built on first use and then shared by every clone. A command answered from
 /// the cache (most `credential-process` calls) never talks to an IdP, and building the client
-/// (TLS settings, connection pool, proxy variables) was a fifth of the page faults of such a
-/// call beyond the loader's.
+/// (TLS settings, connection pool, proxy variables) cost such a call about 20 of its 300 page
+/// faults.
 #[derive(Debug, Clone)]
 pub struct LazyIdpClient {
     request_timeout: Duration,
