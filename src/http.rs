@@ -51,7 +51,7 @@ impl LazyIdpClient {
     /// The client, built now on the first call; the same error every time building failed.
     pub fn get(&self) -> Result<&reqwest::Client, LazyClientError> {
         self.built
-            .get_or_init(|| idp_client(self.request_timeout).map_err(|err| reason(&err.0)))
+            .get_or_init(|| idp_client(self.request_timeout).map_err(|err| error_chain(&err.0)))
             .as_ref()
             .map_err(|reason| LazyClientError(reason.clone()))
     }
@@ -69,10 +69,11 @@ impl LazyClientError {
     }
 }
 
-/// The error and its causes, as one line.
-fn reason(err: &reqwest::Error) -> String {
+/// An error and its sources on one line; reqwest hides the useful part (refused, timed out) in
+/// the source chain.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
+    let mut source = err.source();
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());

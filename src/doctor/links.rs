@@ -359,7 +359,7 @@ async fn sts_link(
         )),
         Err(err) => out.push(Link::fail(
             "sts",
-            format!("{} unreachable: {}", endpoint.url, error_chain(&err)),
+            format!("{} unreachable: {}", endpoint.url, http::error_chain(&err)),
             "check the network, and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL / the profile's \
              endpoint_url and region, which choose this endpoint",
         )),
@@ -373,15 +373,4 @@ fn source_text(source: EndpointSource) -> &'static str {
         EndpointSource::Profile => "from the profile's endpoint_url",
         EndpointSource::Regional => "the regional endpoint",
     }
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

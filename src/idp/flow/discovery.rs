@@ -14,8 +14,8 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 
 use super::FlowError;
-use super::error::error_chain;
 use super::provider::require_secure;
+use crate::http::error_chain;
 use crate::http::reqwest;
 
 /// The discovery fields runas reads beyond OIDC Core: the RFC 8628 device endpoint.

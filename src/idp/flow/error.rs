@@ -154,7 +154,7 @@ where
         },
         RequestTokenError::Request(err) => FlowError::Http {
             url: token_url.to_owned(),
-            reason: error_chain(&err),
+            reason: crate::http::error_chain(&err),
         },
         RequestTokenError::Parse(err, _body) => FlowError::Http {
             url: token_url.to_owned(),
@@ -173,19 +173,6 @@ pub(super) fn error_code<T: serde::Serialize>(code: &T) -> String {
         Ok(serde_json::Value::String(code)) => code,
         _ => "unknown_error".to_owned(),
     }
-}
-
-/// An error and its sources on one line; reqwest hides the useful part (refused, timed out) in
-/// the source chain.
-pub(super) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
