@@ -81,3 +81,20 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_of_a_lazy_client_share_the_one_client_built_on_first_use() {
+        let lazy = LazyIdpClient::new(Duration::from_secs(2));
+        let clone = lazy.clone();
+        assert!(
+            lazy.built.get().is_none(),
+            "nothing is built before the first use"
+        );
+        let first = clone.get().expect("the client builds");
+        assert!(std::ptr::eq(first, lazy.get().expect("the client builds")));
+    }
+}
