@@ -22,7 +22,7 @@ pub fn open_session(config_path: &Path) -> anyhow::Result<Session> {
     let config =
         config::load_with_credentials(config_path, config::default_credentials_path().as_deref())?;
     let dir = cache::dir().context("cannot find the cache directory")?;
-    Ok(Session::new(Arc::new(config), Store::new(dir))?)
+    Ok(Session::new(Arc::new(config), Store::new(dir)))
 }
 
 /// The session for commands about one profile. A discovered role's `SESSION/ACCOUNT/ROLE`
@@ -43,7 +43,7 @@ pub fn open_session_for(config_path: &Path, profile: &str) -> anyhow::Result<Ses
         None => config::load_with_credentials(config_path, credentials_path.as_deref())?,
     };
     let dir = cache::dir().context("cannot find the cache directory")?;
-    Ok(Session::new(Arc::new(config), Store::new(dir))?)
+    Ok(Session::new(Arc::new(config), Store::new(dir)))
 }
 
 /// Runs the credentials pipeline for `profile`, showing prompts as they come.

@@ -127,7 +127,7 @@ mod tests {
     fn session(text: &str, env: &'static [(&'static str, &'static str)]) -> Session {
         let config = crate::config::parse(std::path::Path::new("/c"), text);
         let dir = std::env::temp_dir();
-        let mut session = Session::new(Arc::new(config), Store::new(dir)).unwrap();
+        let mut session = Session::new(Arc::new(config), Store::new(dir));
         session.env = Arc::new(move |name| {
             env.iter()
                 .find(|(key, _)| *key == name)

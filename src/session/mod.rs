@@ -69,13 +69,13 @@ pub struct Session {
 
 impl Session {
     /// A session reading the real environment and opening the system browser.
-    pub fn new(config: Arc<Config>, store: Store) -> Result<Self, SessionError> {
+    pub fn new(config: Arc<Config>, store: Store) -> Self {
         let http = http::LazyIdpClient::new(http::REQUEST_TIMEOUT);
         let metadata = Arc::new(provider_store::CachedProviderMetadata::new(
             ProviderMetadataCache::new(store.dir()),
             Utc::now,
         ));
-        Ok(Session {
+        Session {
             config,
             store,
             providers: Arc::new(ProviderRegistry::new(http.clone()).with_store(metadata.clone())),
@@ -87,7 +87,7 @@ impl Session {
             process_stderr: process::Stderr::Terminal,
             requested_duration: None,
             overrides: None,
-        })
+        }
     }
 
     /// Captures the stderr of the `credential_process` commands a chain runs instead of

@@ -84,7 +84,7 @@ mod tests {
              web_identity_client_id = c\nrole_arn = arn:aws:iam::123456789012:role/r\n\
              region = eu-west-1\nduration_seconds = 3600\n",
         );
-        Session::new(Arc::new(config), Store::new(dir.to_path_buf())).unwrap()
+        Session::new(Arc::new(config), Store::new(dir.to_path_buf()))
     }
 
     fn entry(issued_for_minutes: i64) -> CredentialEntry {

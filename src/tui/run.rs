@@ -66,7 +66,7 @@ pub async fn run(options: TuiOptions) -> Result<Outcome, TuiError> {
     let config = Arc::new(config);
     let cache_dir = cache::dir()?;
     let session = Arc::new(
-        Session::new(Arc::clone(&config), Store::new(cache_dir.clone()))?
+        Session::new(Arc::clone(&config), Store::new(cache_dir.clone()))
             .with_captured_process_stderr(),
     );
     // Only a convenience: without it, URLs that need a probe show `?` until a login.
