@@ -2,6 +2,8 @@
 //! AWS SDKs accept for profiles, sso-sessions and keys. It decides nothing about what a section
 //! means in which file (that is `sections`'s job) and never looks past the header line.
 
+use super::trim::trim;
+
 /// A header line split into its optional prefix word and the rest, both trimmed, as the AWS
 /// SDKs split it: `[profile  dev ]` is (`profile`, `dev`), `[default]` is (none, `default`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,9 +24,12 @@ pub(super) struct ParsedHeader {
 /// The names the AWS SDKs accept for profiles, sso-sessions and keys; any other is ignored by
 /// them (with a log line), so runas ignores it too and says so.
 pub(super) fn is_valid_identifier(name: &str) -> bool {
+    // Bytes, not chars: every allowed character is ASCII, so a byte of a multi-byte character
+    // fails as the character would, without decoding every name of a large config.
     !name.is_empty()
-        && name.chars().all(|ch| {
-            ch.is_ascii_alphanumeric() || ['_', '-', '/', '.', '%', '@', ':', '+'].contains(&ch)
+        && name.bytes().all(|byte| {
+            byte.is_ascii_alphanumeric()
+                || matches!(byte, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+')
         })
 }
 
@@ -53,15 +58,19 @@ pub(super) fn split_header(trimmed: &str) -> Result<(Option<&str>, &str, &str), 
              section are ignored",
         );
     };
-    let after = trimmed[close + 1..].trim();
-    let inner = trimmed[1..close].trim();
+    let after = trim(&trimmed[close + 1..]);
+    let inner = trim(&trimmed[1..close]);
     if inner.is_empty() {
         return Err("empty section header []; expected [profile NAME] or [default]");
     }
-    Ok(match inner.split_once([' ', '\t']) {
-        Some((prefix, name)) => (Some(prefix), name.trim(), after),
-        None => (None, inner, after),
-    })
+    // A byte search: both separators are ASCII, and a search for a set of chars decodes
+    // every character of every header.
+    Ok(
+        match inner.bytes().position(|byte| byte == b' ' || byte == b'\t') {
+            Some(at) => (Some(&inner[..at]), trim(&inner[at + 1..]), after),
+            None => (None, inner, after),
+        },
+    )
 }
 
 #[cfg(test)]

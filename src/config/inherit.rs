@@ -5,8 +5,6 @@
 //! Every walk is iterative and memoised, so a chain of 10,000 profiles costs linear time and
 //! no stack. It sees only names, indices and a "has this key" predicate; values are not its job.
 
-use std::collections::HashMap;
-
 /// Why a profile's `source_profile` cannot be followed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum SourceProblem {
@@ -54,7 +52,8 @@ pub(super) fn source_graph(
     self_source_ok: &[bool],
 ) -> SourceGraph {
     let count = names.len();
-    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let index: super::FastMap<&str, usize> =
+        names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let mut graph = SourceGraph {
         source: vec![None; count],
         problems: vec![None; count],

@@ -3,13 +3,13 @@
 //! and the TUI small at 10,000 profiles (ARCHITECTURE.md: Scale). Each keeps a bounded number
 //! of distinct values, so a config whose values all differ costs nothing extra.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use openidconnect::url::Url;
 
 use super::web_identity::WebIdentity;
+use super::{FastMap, FastSet};
 
 /// Parsed URLs by their text, for one read of a config: generated configs give thousands of
 /// profiles the same few IdP and callback URLs, and parsing every copy was a quarter of typing
@@ -17,7 +17,7 @@ use super::web_identity::WebIdentity;
 /// [`UrlMemo::LIMIT`] distinct texts only, so a config of all-different URLs costs no memory.
 #[derive(Default)]
 pub(super) struct UrlMemo {
-    parsed: HashMap<String, Url>,
+    parsed: FastMap<String, Url>,
 }
 
 impl UrlMemo {
@@ -40,13 +40,13 @@ impl UrlMemo {
 /// of the TUI's memory at 10,000 profiles). Like [`UrlMemo`], it keeps the first
 /// [`Interner::LIMIT`] distinct values only.
 pub(super) struct Interner<T> {
-    shared: HashSet<Arc<T>>,
+    shared: FastSet<Arc<T>>,
 }
 
 impl<T> Default for Interner<T> {
     fn default() -> Self {
         Interner {
-            shared: HashSet::new(),
+            shared: FastSet::default(),
         }
     }
 }

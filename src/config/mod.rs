@@ -7,6 +7,11 @@
 //! on the profile it concerns, so one broken profile never hides the others. It must not touch
 //! the network, the cache or the config file's contents on disk (reading only).
 
+/// The maps of one config read: keyed by names and URLs from the person's own files, so the
+/// hash needs speed rather than resistance to crafted keys; still seeded per process.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 mod definition;
 mod discovered;
 mod example;
@@ -22,6 +27,7 @@ pub mod provider;
 mod read;
 mod scan;
 mod sections;
+mod trim;
 mod types;
 mod values;
 mod web_identity;
@@ -38,6 +44,7 @@ pub use provider::{ProviderKind, UnknownProvider};
 pub use types::{
     Config, ConfigIssue, Entry, Profile, ProfileKind, Severity, SsoProfile, SsoSession,
 };
+pub use values::{arn_fields, last_path_segment};
 pub use web_identity::{
     Callback, ClientSecret, DEFAULT_SCOPES, Flow, TokenAuthMethod, WebIdentity,
 };

@@ -3,7 +3,6 @@
 //! and the per-key validation, each problem landing on its own profile only. It reads the
 //! grouped sections and sso-sessions; it never touches files or the network.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -58,7 +57,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
     let default_index = names.iter().position(|name| *name == "default");
     let suppliers =
         slot_suppliers::<SLOT_COUNT>(&graph, default_index, |node, slot| writes[node][slot]);
-    let used_as_source: HashSet<usize> = graph.source.iter().flatten().copied().collect();
+    let used_as_source: super::FastSet<usize> = graph.source.iter().flatten().copied().collect();
     let mut memos = Memos::default();
 
     let typed: Vec<Profile> = raw

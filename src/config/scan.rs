@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use super::header::{Header, IDENTIFIER_CHARACTERS, is_valid_identifier, parse_header};
+use super::trim::{trim, trim_start};
 use super::types::Severity;
 
 #[derive(Debug, Clone)]
@@ -85,7 +86,7 @@ pub(super) fn scan_from<'t>(
     for (index, raw_line) in lines(text).enumerate() {
         let number = index + first_line;
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
-        let trimmed = line.trim();
+        let trimmed = trim(line);
         let not_utf8 = non_utf8_lines.binary_search(&number).is_ok();
 
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
@@ -99,7 +100,7 @@ pub(super) fn scan_from<'t>(
         // A line indented deeper than the key line before it continues that key's value,
         // whatever it looks like (the AWS CLI's and SDKs' rule); one indented no deeper is
         // read on its own, so a file pasted with every line indented alike still reads.
-        let indent = line.len() - line.trim_start().len();
+        let indent = line.len() - trim_start(line).len();
         if let Context::Inside(Some(open)) = &mut context
             && indent > open.indent
         {
@@ -310,7 +311,7 @@ fn split_key_value(trimmed: &str) -> Option<KeyValue<'_>> {
     let at = trimmed
         .bytes()
         .position(|byte| byte == b'=' || byte == b':')?;
-    let key = trimmed[..at].trim();
+    let key = trim(&trimmed[..at]);
     if key.is_empty() {
         return None;
     }
@@ -323,7 +324,7 @@ fn split_key_value(trimmed: &str) -> Option<KeyValue<'_>> {
     Some(KeyValue {
         key,
         value: strip_inline_comment(raw_value),
-        as_aws_cli_reads: raw_value.trim(),
+        as_aws_cli_reads: trim(raw_value),
         colon: trimmed.as_bytes()[at] == b':',
     })
 }
@@ -364,21 +365,19 @@ fn reading_differences(pair: &KeyValue<'_>, line: usize) -> Option<LineProblem> 
 /// `https://host/#frag` and `C:\a;b` keep theirs). Returns the trimmed value.
 fn strip_inline_comment(value: &str) -> &str {
     // `;` and `#` are ASCII, so every byte match is a char boundary; only the char before a
-    // match needs decoding, which keeps this a byte scan for the usual value without either.
-    let marks = value
-        .bytes()
-        .enumerate()
-        .filter(|&(_, byte)| byte == b';' || byte == b'#');
-    for (at, _) in marks {
-        let after_space = value[..at]
-            .chars()
-            .next_back()
-            .is_some_and(char::is_whitespace);
+    // match needs decoding, and only when it is not ASCII.
+    for at in memchr::memchr2_iter(b';', b'#', value.as_bytes()) {
+        let before = &value[..at];
+        let after_space = match before.as_bytes().last() {
+            Some(byte) if byte.is_ascii() => byte.is_ascii_whitespace() || *byte == 0x0b,
+            Some(_) => before.chars().next_back().is_some_and(char::is_whitespace),
+            None => false,
+        };
         if after_space {
-            return value[..at].trim();
+            return trim(before);
         }
     }
-    value.trim()
+    trim(value)
 }
 
 #[cfg(test)]

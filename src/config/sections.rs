@@ -6,9 +6,9 @@
 //! names the SDKs reject are ignored with a warning, and the credentials file's profiles are
 //! merged into the config's (its keys win). It does not interpret keys.
 
-use std::collections::HashMap;
 use std::path::Path;
 
+use super::FastMap;
 use super::header::{Header, IDENTIFIER_CHARACTERS, is_valid_identifier};
 use super::scan::{LineProblem, Scan};
 use super::types::{ConfigIssue, Entry, IssueSink, Severity};
@@ -117,8 +117,8 @@ pub(super) fn group<'a>(
     for problem in &scan.file_problems {
         route(&mut file_sink, problem, None);
     }
-    let mut profile_index: HashMap<String, usize> = HashMap::new();
-    let mut session_index: HashMap<String, usize> = HashMap::new();
+    let mut profile_index: FastMap<String, usize> = FastMap::default();
+    let mut session_index: FastMap<String, usize> = FastMap::default();
     // The AWS CLI and SDKs read `[profile default]` and ignore `[default]` beside it in the
     // config file (the credentials file has only `[default]`).
     let prefixed_default = scan
@@ -215,7 +215,7 @@ pub(super) fn group<'a>(
 /// (its entries come last, and the last entry of a key wins); a profile only there is added
 /// after the config's. Its file-level issues join the config's.
 pub(super) fn merge_credentials<'a>(config: &mut Grouped<'a>, credentials: Grouped<'a>) {
-    let index: HashMap<String, usize> = config
+    let index: FastMap<String, usize> = config
         .profiles
         .iter()
         .enumerate()

@@ -92,15 +92,15 @@ pub(super) fn check_role_arn(key: &str, value: &str) -> Result<(), String> {
             shown(value)
         )
     };
-    let mut parts = value.splitn(6, ':');
-    let (Some(arn), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let [
+        Some(arn),
+        Some(partition),
+        Some(service),
+        Some(region),
+        Some(account),
+        Some(resource),
+    ] = arn_fields(value)
+    else {
         return Err(bad("too few `:`-separated parts"));
     };
     if arn != "arn" {
@@ -108,28 +108,60 @@ pub(super) fn check_role_arn(key: &str, value: &str) -> Result<(), String> {
     }
     let partition_ok = partition.starts_with("aws")
         && partition
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c == '-');
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte == b'-');
     if !partition_ok {
         return Err(bad("unknown partition"));
     }
     if service != "iam" || !region.is_empty() {
         return Err(bad("the service must be iam with an empty region"));
     }
-    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+    if account.len() != 12 || !account.bytes().all(|byte| byte.is_ascii_digit()) {
         return Err(bad("the account must be 12 digits"));
     }
     let Some(path_and_name) = resource.strip_prefix("role/") else {
         return Err(bad("the resource must start with role/"));
     };
-    let name = path_and_name.rsplit('/').next().unwrap_or_default();
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c);
-    if name.is_empty() || name.len() > 64 || !path_and_name.chars().all(allowed) {
+    let name = last_path_segment(path_and_name);
+    // Bytes, not chars: every allowed character is ASCII, so any byte of a multi-byte
+    // character fails as the character would.
+    let allowed = |byte: u8| byte.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&byte);
+    if name.is_empty() || name.len() > 64 || !path_and_name.bytes().all(allowed) {
         return Err(bad(
             "the role name must be 1 to 64 letters, digits or +=,.@_-",
         ));
     }
     Ok(())
+}
+
+/// `arn.splitn(6, ':')` as an array (`None` past the last field): partition, service, region,
+/// account and resource after `arn`. A byte search: `:` is ASCII, and the char search behind
+/// `splitn` cost more than the rest of checking an ARN, read for every profile.
+pub fn arn_fields(arn: &str) -> [Option<&str>; 6] {
+    let mut fields = [None; 6];
+    let mut rest = Some(arn);
+    for (index, field) in fields.iter_mut().enumerate() {
+        let Some(text) = rest else { break };
+        match memchr::memchr(b':', text.as_bytes()) {
+            Some(at) if index + 1 < 6 => {
+                *field = Some(&text[..at]);
+                rest = Some(&text[at + 1..]);
+            }
+            _ => {
+                *field = Some(text);
+                rest = None;
+            }
+        }
+    }
+    fields
+}
+
+/// The text after the last `/` (all of it when there is none), as `rsplit('/').next()`.
+pub fn last_path_segment(path: &str) -> &str {
+    match memchr::memrchr(b'/', path.as_bytes()) {
+        Some(at) => &path[at + 1..],
+        None => path,
+    }
 }
 
 /// `true`/`false` and the usual spellings of them.
@@ -212,6 +244,33 @@ pub(super) fn is_loopback_http(url: &Url) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn arn_fields_and_the_last_segment_split_as_the_standard_functions_do() {
+        for text in [
+            "",
+            ":",
+            "arn",
+            "arn:aws",
+            "arn:aws:iam::123456789012:role/a/b",
+            "a:b:c:d:e:f:g:h",
+            "::::::",
+            "é:ü::日本:x:y/z",
+            "arn:aws:iam::123:role",
+            "/",
+            "a/",
+            "/b",
+            "a/b/c",
+        ] {
+            let mut expected = [None; 6];
+            for (slot, field) in expected.iter_mut().zip(text.splitn(6, ':')) {
+                *slot = Some(field);
+            }
+            assert_eq!(super::arn_fields(text), expected, "{text:?}");
+            let last = text.rsplit('/').next().unwrap_or_default();
+            assert_eq!(super::last_path_segment(text), last, "{text:?}");
+        }
+    }
+
     #[test]
     fn long_values_are_cut_in_messages() {
         assert_eq!(super::shown("arn:x"), "\"arn:x\"");

@@ -3,14 +3,13 @@
 //! decided on small keys before any row is built. Split from `rows` so that building a row
 //! stays about one profile. Pure: the detection cache is passed in, never read here.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::rows::{group_without_idp, host_of, sso_group, sso_source};
 use crate::cache::detection::{DetectionCache, KnownProvider};
-use crate::config::{Config, Profile, ProviderKind};
+use crate::config::{Config, FastMap, Profile, ProviderKind};
 
 /// What a row says about the IdP a profile logs in with: decided from the profile's IdP URL
 /// and configured provider (or its Identity Center start URL) alone, so equal for every
@@ -77,7 +76,7 @@ impl IdpFacts {
         now: DateTime<Utc>,
     ) -> (Vec<IdpFacts>, Vec<usize>) {
         let mut facts: Vec<IdpFacts> = Vec::new();
-        let mut known: HashMap<(&str, Option<ProviderKind>), usize> = HashMap::new();
+        let mut known: FastMap<(&str, Option<ProviderKind>), usize> = FastMap::default();
         let of_profile = config
             .profiles
             .iter()

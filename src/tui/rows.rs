@@ -255,16 +255,13 @@ pub(crate) fn host_of(url: &str) -> &str {
 
 /// `arn:aws:iam::ACCOUNT:role/PATH/NAME` → (ACCOUNT, NAME); anything else gives what it can.
 pub fn split_role_arn(arn: &str) -> (Option<String>, Option<String>) {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let account = parts
-        .get(4)
+    let [.., account, resource] = crate::config::arn_fields(arn);
+    let account = account
         .filter(|account| !account.is_empty())
-        .map(|account| (*account).to_owned());
-    let role = parts
-        .get(5)
-        .and_then(|resource| resource.strip_prefix("role/"))
-        .and_then(|path| path.rsplit('/').next())
         .map(str::to_owned);
+    let role = resource
+        .and_then(|resource| resource.strip_prefix("role/"))
+        .map(|path| crate::config::last_path_segment(path).to_owned());
     (account, role)
 }
 
