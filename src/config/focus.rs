@@ -21,6 +21,7 @@
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::halves::Scanned;
 use super::header::split_header;
 use super::scan::{self, Scan};
 use super::{Config, ConfigError, ProfileKind};
@@ -110,10 +111,10 @@ fn focus<C: Read + Seek, K: Read + Seek>(
         };
         let config = super::assemble(
             config_path,
-            scan_pieces(&config_pieces),
+            Scanned::new(scan_pieces(&config_pieces)),
             credentials_pieces
                 .as_ref()
-                .map(|(path, pieces)| (*path, scan_pieces(pieces))),
+                .map(|(path, pieces)| (*path, Scanned::new(scan_pieces(pieces)))),
         );
         let known = wanted.len();
         let depended_on = config

@@ -16,6 +16,7 @@ mod definition;
 mod discovered;
 mod example;
 mod focus;
+mod halves;
 mod header;
 pub mod identity_center;
 mod inherit;
@@ -249,27 +250,30 @@ fn parse_inner(
     non_utf8_lines: &[usize],
     credentials: Option<CredentialsText<'_>>,
 ) -> Config {
-    let config_scan = scan::scan(text, non_utf8_lines);
+    let config = halves::scan_and_read(text, non_utf8_lines);
     let credentials = credentials.map(|(credentials_path, credentials_text, bad_lines)| {
-        (credentials_path, scan::scan(credentials_text, bad_lines))
+        let scanned = halves::scan_and_read(credentials_text, bad_lines);
+        (credentials_path, scanned)
     });
-    assemble(path, config_scan, credentials)
+    assemble(path, config, credentials)
 }
 
 /// The scanned config (and credentials) file turned into a [`Config`]: what the full read and
 /// the one-profile read (`focus`) share after scanning, so both type profiles alike.
 fn assemble(
     path: &Path,
-    mut config_scan: scan::Scan<'_>,
-    credentials: Option<(&Path, scan::Scan<'_>)>,
+    config: halves::Scanned<'_>,
+    credentials: Option<(&Path, halves::Scanned<'_>)>,
 ) -> Config {
-    let entries = read::section_entries(&mut config_scan);
-    let mut grouped = sections::group(path, FileKind::Config, &config_scan, entries);
+    let mut grouped = sections::group(path, FileKind::Config, &config.scan, config.entries);
     let credentials_path = credentials.as_ref().map(|(path, _)| path.to_path_buf());
-    if let Some((credentials_path, mut scanned)) = credentials {
-        let entries = read::section_entries(&mut scanned);
-        let from_credentials =
-            sections::group(credentials_path, FileKind::Credentials, &scanned, entries);
+    if let Some((credentials_path, scanned)) = credentials {
+        let from_credentials = sections::group(
+            credentials_path,
+            FileKind::Credentials,
+            &scanned.scan,
+            scanned.entries,
+        );
         sections::merge_credentials(&mut grouped, from_credentials);
     }
     let sso_sessions = profile::build_sso_sessions(grouped.sso_sessions);

@@ -66,7 +66,9 @@ enum Context {
 }
 
 /// `non_utf8_lines` are 1-based line numbers (sorted) whose bytes were lossily decoded.
-/// A byte-order mark at the start is skipped, as the AWS CLI skips it.
+/// A byte-order mark at the start is skipped, as the AWS CLI skips it. The reading itself
+/// goes through `halves::scan_and_read`, which gives the same on two threads when it pays.
+#[cfg(test)]
 pub(super) fn scan<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scan<'t> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     scan_from(text, 1, non_utf8_lines)
