@@ -2,13 +2,16 @@
 //! AWS SDKs accept for profiles, sso-sessions and keys. It decides nothing about what a section
 //! means in which file (that is `sections`'s job) and never looks past the header line.
 
+use std::borrow::Cow;
+
 use super::trim::trim;
 
 /// A header line split into its optional prefix word and the rest, both trimmed, as the AWS
 /// SDKs split it: `[profile  dev ]` is (`profile`, `dev`), `[default]` is (none, `default`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Header {
-    pub prefix: Option<String>,
+    /// Borrowed for the prefixes the AWS config file knows, which nearly every header has.
+    pub prefix: Option<Cow<'static, str>>,
     pub name: String,
 }
 
@@ -42,7 +45,12 @@ pub(super) fn parse_header(trimmed: &str) -> Result<ParsedHeader, String> {
     let trailing = (!(after.is_empty() || after.starts_with('#') || after.starts_with(';')))
         .then(|| after.to_string());
     let header = Header {
-        prefix: prefix.map(str::to_string),
+        prefix: prefix.map(|prefix| match prefix {
+            "profile" => Cow::Borrowed("profile"),
+            "sso-session" => Cow::Borrowed("sso-session"),
+            "services" => Cow::Borrowed("services"),
+            other => Cow::Owned(other.to_owned()),
+        }),
         name: name.to_string(),
     };
     Ok(ParsedHeader { header, trailing })
@@ -79,7 +87,7 @@ mod tests {
 
     fn header(prefix: Option<&str>, name: &str) -> Header {
         Header {
-            prefix: prefix.map(str::to_string),
+            prefix: prefix.map(|prefix| Cow::Owned(prefix.to_owned())),
             name: name.to_string(),
         }
     }

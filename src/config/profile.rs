@@ -89,6 +89,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
     // all of them name the profile: a copy of its name per issue, not per profile.
     let mut typed = typed;
     for (profile, section) in typed.iter_mut().zip(raw) {
+        profile.name = section.name;
         let mut errors = section.sink.errors;
         errors.append(&mut profile.errors);
         errors.sort_by_key(|issue| issue.line);
@@ -211,7 +212,8 @@ fn type_profile<'a>(
     let identity_center = identity_center::resolve(entries, kind, section.line, &mut sink);
 
     Profile {
-        name: section.name.clone(),
+        // Moved in by `build_profiles` with the entries: a copy per profile is not needed.
+        name: String::new(),
         file: section.file.to_path_buf(),
         line: section.line,
         kind,

@@ -102,10 +102,10 @@ fn role(header: &Header, kind: FileKind) -> Role {
     }
 }
 
-pub(super) fn group<'a>(
+pub(super) fn group<'a, 's>(
     file: &'a Path,
     kind: FileKind,
-    scan: &Scan<'_>,
+    scan: &'s Scan<'_>,
     entries: Vec<Vec<Entry>>,
 ) -> Grouped<'a> {
     let mut grouped = Grouped {
@@ -117,8 +117,9 @@ pub(super) fn group<'a>(
     for problem in &scan.file_problems {
         route(&mut file_sink, problem, None);
     }
-    let mut profile_index: FastMap<String, usize> = FastMap::default();
-    let mut session_index: FastMap<String, usize> = FastMap::default();
+    // Keyed by the names in the scanned headers, which outlive the grouping: no copy of each.
+    let mut profile_index: FastMap<&'s str, usize> = FastMap::default();
+    let mut session_index: FastMap<&'s str, usize> = FastMap::default();
     // The AWS CLI and SDKs read `[profile default]` and ignore `[default]` beside it in the
     // config file (the credentials file has only `[default]`).
     let prefixed_default = scan
@@ -167,7 +168,7 @@ pub(super) fn group<'a>(
             }
         };
 
-        let position = match index.get(&name) {
+        let position = match index.get(name.as_str()) {
             Some(&position) => {
                 let first_line = target[position].line;
                 let sink = &mut target[position].sink;
@@ -181,7 +182,8 @@ pub(super) fn group<'a>(
                 position
             }
             None => {
-                index.insert(name.clone(), target.len());
+                // The role's name is the header's (`role`).
+                index.insert(section.header.name.as_str(), target.len());
                 target.push(RawSection {
                     sink: IssueSink::new(file),
                     name,
