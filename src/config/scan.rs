@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use super::header::{Header, IDENTIFIER_CHARACTERS, is_valid_identifier, parse_header};
-use super::trim::{trim, trim_start};
+use super::trim::{is_ascii_space, trim, trim_start};
 use super::types::Severity;
 
 #[derive(Debug, Clone)]
@@ -371,7 +371,7 @@ fn strip_inline_comment(value: &str) -> &str {
     for at in memchr::memchr2_iter(b';', b'#', value.as_bytes()) {
         let before = &value[..at];
         let after_space = match before.as_bytes().last() {
-            Some(byte) if byte.is_ascii() => byte.is_ascii_whitespace() || *byte == 0x0b,
+            Some(&byte) if byte.is_ascii() => is_ascii_space(byte),
             Some(_) => before.chars().next_back().is_some_and(char::is_whitespace),
             None => false,
         };

@@ -7,7 +7,7 @@
 
 /// The ASCII characters `char::is_whitespace` accepts: U+0009 to U+000D and the space.
 /// (`u8::is_ascii_whitespace` leaves out U+000B, the vertical tab, which `str::trim` removes.)
-fn is_ascii_space(byte: u8) -> bool {
+pub(super) fn is_ascii_space(byte: u8) -> bool {
     matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
