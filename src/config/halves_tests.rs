@@ -1,3 +1,8 @@
+//! Test-only code: compiled solely under its parent module's `#[cfg(test)]`.
+//!
+//! The two halves of a large file against the whole file: at every cut, and through the entry
+//! point on a file large enough to be cut.
+
 use super::*;
 use std::fmt::Write as _;
 
@@ -38,9 +43,9 @@ fn tricky_config() -> String {
 fn two_halves_read_as_the_whole_file_at_every_cut() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config");
     let mut texts = vec![("tricky".to_owned(), tricky_config())];
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
+    for entry in std::fs::read_dir(&dir).expect("the fixture directory") {
+        let path = entry.expect("a fixture").path();
+        let bytes = std::fs::read(&path).expect("a readable fixture");
         texts.push((
             path.display().to_string(),
             String::from_utf8_lossy(&bytes).into_owned(),
@@ -69,7 +74,9 @@ fn a_large_file_is_cut_and_read_as_a_whole() {
     while text.len() < TWO_THREADS_FROM * 2 {
         text.push_str(&tricky_config());
     }
-    let without_mark = text.strip_prefix('\u{feff}').unwrap();
+    let without_mark = text
+        .strip_prefix('\u{feff}')
+        .expect("the mark written above");
     let cut = cut_near_middle(without_mark).expect("a header after the middle");
     assert!(cut > without_mark.len() / 2 && without_mark[cut..].starts_with('['));
     let bad_lines = [3, 1_000, 20_000];

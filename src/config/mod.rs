@@ -8,7 +8,8 @@
 //! the network, the cache or the config file's contents on disk (reading only).
 
 /// The maps of one config read: keyed by names and URLs from the person's own files, so the
-/// hash needs speed rather than resistance to crafted keys; still seeded per process.
+/// hash needs speed rather than resistance to crafted keys; still seeded per process (from
+/// the address-space layout, as foldhash does without its `std` feature).
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
