@@ -205,14 +205,21 @@ fn check_application_arn(value: &str) -> Result<(), String> {
              ARN ({why}); expected arn:aws:sso::123456789012:application/ssoins-ID/apl-ID"
         )
     };
-    let parts: Vec<&str> = value.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts.as_slice() else {
+    let [
+        Some(arn),
+        Some(partition),
+        Some(service),
+        Some(region),
+        Some(account),
+        Some(resource),
+    ] = super::values::arn_fields(value)
+    else {
         return Err(bad("too few `:`-separated parts"));
     };
-    if *arn != "arn" || !partition.starts_with("aws") {
+    if arn != "arn" || !partition.starts_with("aws") {
         return Err(bad("it must start with arn:aws"));
     }
-    if *service != "sso" || !region.is_empty() {
+    if service != "sso" || !region.is_empty() {
         return Err(bad("the service must be sso with an empty region"));
     }
     if check_account_id(account).is_err() {
@@ -248,7 +255,7 @@ fn check_account_id(value: &str) -> Result<(), String> {
 }
 
 fn account_of_role(role_arn: &str) -> Option<String> {
-    role_arn.split(':').nth(4).map(str::to_owned)
+    super::values::arn_fields(role_arn)[4].map(str::to_owned)
 }
 
 /// A region name only: it becomes part of a host name.
