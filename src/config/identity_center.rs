@@ -11,7 +11,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::types::{Entry, IssueSink, ProfileKind};
-use super::values::check_role_arn;
+use super::values::{arn_parts, check_role_arn};
 
 /// Every key this module reads, for "is any of them set".
 const KEYS: [&str; 6] = [
@@ -205,31 +205,27 @@ fn check_application_arn(value: &str) -> Result<(), String> {
              ARN ({why}); expected arn:aws:sso::123456789012:application/ssoins-ID/apl-ID"
         )
     };
-    let [
-        Some(arn),
-        Some(partition),
-        Some(service),
-        Some(region),
-        Some(account),
-        Some(resource),
-    ] = super::values::arn_fields(value)
-    else {
+    let Some(arn) = arn_parts(value) else {
         return Err(bad("too few `:`-separated parts"));
     };
-    if arn != "arn" || !partition.starts_with("aws") {
+    if arn.prefix != "arn" || !arn.partition.starts_with("aws") {
         return Err(bad("it must start with arn:aws"));
     }
-    if service != "sso" || !region.is_empty() {
+    if arn.service != "sso" || !arn.region.is_empty() {
         return Err(bad("the service must be sso with an empty region"));
     }
-    if check_account_id(account).is_err() {
+    if check_account_id(arn.account).is_err() {
         return Err(bad("the account must be 12 digits"));
     }
     let id = |text: &str, prefix: &str| {
         text.strip_prefix(prefix)
             .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()))
     };
-    match resource.strip_prefix("application/").map(|r| r.split('/')) {
+    match arn
+        .resource
+        .strip_prefix("application/")
+        .map(|r| r.split('/'))
+    {
         Some(mut ids) => match (ids.next(), ids.next(), ids.next()) {
             (Some(instance), Some(application), None)
                 if id(instance, "ssoins-") && id(application, "apl-") =>

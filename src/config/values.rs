@@ -92,34 +92,27 @@ pub(super) fn check_role_arn(key: &str, value: &str) -> Result<(), String> {
             shown(value)
         )
     };
-    let [
-        Some(arn),
-        Some(partition),
-        Some(service),
-        Some(region),
-        Some(account),
-        Some(resource),
-    ] = arn_fields(value)
-    else {
+    let Some(arn) = arn_parts(value) else {
         return Err(bad("too few `:`-separated parts"));
     };
-    if arn != "arn" {
+    if arn.prefix != "arn" {
         return Err(bad("it must start with arn:"));
     }
-    let partition_ok = partition.starts_with("aws")
-        && partition
+    let partition_ok = arn.partition.starts_with("aws")
+        && arn
+            .partition
             .bytes()
             .all(|byte| byte.is_ascii_lowercase() || byte == b'-');
     if !partition_ok {
         return Err(bad("unknown partition"));
     }
-    if service != "iam" || !region.is_empty() {
+    if arn.service != "iam" || !arn.region.is_empty() {
         return Err(bad("the service must be iam with an empty region"));
     }
-    if account.len() != 12 || !account.bytes().all(|byte| byte.is_ascii_digit()) {
+    if arn.account.len() != 12 || !arn.account.bytes().all(|byte| byte.is_ascii_digit()) {
         return Err(bad("the account must be 12 digits"));
     }
-    let Some(path_and_name) = resource.strip_prefix("role/") else {
+    let Some(path_and_name) = arn.resource.strip_prefix("role/") else {
         return Err(bad("the resource must start with role/"));
     };
     let name = last_path_segment(path_and_name);
@@ -154,6 +147,30 @@ pub fn arn_fields(arn: &str) -> [Option<&str>; 6] {
         }
     }
     fields
+}
+
+/// The six `:`-separated fields of an ARN, for the checks that need every one.
+pub(super) struct ArnParts<'a> {
+    /// `arn` in an ARN.
+    pub prefix: &'a str,
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+/// All six fields of `text` ([`arn_fields`]), or `None` when it has fewer.
+pub(super) fn arn_parts(text: &str) -> Option<ArnParts<'_>> {
+    let [prefix, partition, service, region, account, resource] = arn_fields(text);
+    Some(ArnParts {
+        prefix: prefix?,
+        partition: partition?,
+        service: service?,
+        region: region?,
+        account: account?,
+        resource: resource?,
+    })
 }
 
 /// The text after the last `/` (all of it when there is none), as `rsplit('/').next()`.
