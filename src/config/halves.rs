@@ -21,8 +21,8 @@ pub(super) struct Scanned<'t> {
     pub entries: Vec<Vec<Entry>>,
 }
 
-/// What `scan::scan` and then `read::section_entries` give, on two threads when `text` is
-/// large.
+/// The whole file (after a byte-order mark) scanned from line 1 and read into entries, on two
+/// threads when `text` is large.
 pub(super) fn scan_and_read<'t>(text: &'t str, non_utf8_lines: &[usize]) -> Scanned<'t> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let cut = (text.len() >= TWO_THREADS_FROM)
