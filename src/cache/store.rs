@@ -124,6 +124,10 @@ pub struct StoreLock {
     _file: File,
 }
 
+/// The subdirectories of the cache holding token and credential entries.
+const TOKENS_DIR: &str = "tokens";
+const CREDENTIALS_DIR: &str = "credentials";
+
 /// The token and credential cache under one directory.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -174,18 +178,18 @@ impl Store {
 
     /// Every readable token entry (for `status` and `logout --all`).
     pub fn all_tokens(&self) -> Vec<TokenEntry> {
-        self.read_all(&self.dir.join("tokens"))
+        self.read_all(&self.dir.join(TOKENS_DIR))
     }
 
     /// Every readable credential entry.
     pub fn all_credentials(&self) -> Vec<CredentialEntry> {
-        self.read_all(&self.dir.join("credentials"))
+        self.read_all(&self.dir.join(CREDENTIALS_DIR))
     }
 
     /// Removes every cached token and credential; returns how many files went.
     pub fn clear(&self) -> Result<usize, CacheError> {
         let mut removed = 0;
-        for sub in ["tokens", "credentials", GRANTS_DIR] {
+        for sub in [TOKENS_DIR, CREDENTIALS_DIR, GRANTS_DIR] {
             let dir = self.dir.join(sub);
             let entries = match fs::read_dir(&dir) {
                 Ok(entries) => entries,
@@ -236,13 +240,13 @@ impl Store {
 
     fn token_path(&self, issuer: &str, client_id: &str) -> PathBuf {
         self.dir
-            .join("tokens")
+            .join(TOKENS_DIR)
             .join(format!("{}.json", file_stem(&token_key(issuer, client_id))))
     }
 
     fn credential_path(&self, profile: &str) -> PathBuf {
         self.dir
-            .join("credentials")
+            .join(CREDENTIALS_DIR)
             .join(format!("{}.json", file_stem(&credential_key(profile))))
     }
 
@@ -294,12 +298,14 @@ impl Store {
     }
 }
 
+/// The prefix of a credential key; the rest is the profile name.
+const CREDENTIAL_KEY_PREFIX: &str = "credentials:";
 fn token_key(issuer: &str, client_id: &str) -> String {
     format!("token:{issuer}\u{0}{client_id}")
 }
 
 fn credential_key(profile: &str) -> String {
-    format!("credentials:{profile}")
+    format!("{CREDENTIAL_KEY_PREFIX}{profile}")
 }
 
 /// A file name for any key: a readable, filesystem-safe prefix plus a stable 64-bit FNV-1a
@@ -353,8 +359,10 @@ fn tighten_file(path: &Path) {
 
 mod grants;
 mod idp_behaviour;
+mod snapshot;
 pub use grants::{GRANTS_DIR, GrantEntry};
 pub use idp_behaviour::{IDP_BEHAVIOUR_DIR, IdpBehaviour, REMEMBERED_FOR};
+pub use snapshot::Snapshot;
 
 #[cfg(test)]
 mod tests;

@@ -40,14 +40,16 @@ struct ProfileStatus {
 pub fn status(config: &Path, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let session = open_session(config)?;
     let now = session.now();
+    // One read of each cache directory for every profile, not two file opens per profile.
+    let mut cached = session.cached_entries();
     let rows: Vec<ProfileStatus> = session
         .config()
         .profiles
         .iter()
         .map(|profile| {
-            let tokens = session.cached_tokens(profile);
+            let tokens = cached.tokens(profile);
             let sso_token = session.cached_sso_token(profile);
-            let credentials = session.store().credentials(&profile.name).ok().flatten();
+            let credentials = cached.take_credentials(profile);
             ProfileStatus {
                 name: profile.name.clone(),
                 kind: profile.kind.as_str(),

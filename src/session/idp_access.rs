@@ -143,14 +143,24 @@ impl Session {
     }
 
     fn issuer_offline(&self, web: &WebIdentity) -> Option<String> {
+        let cache = DetectionCache::load(self.store.dir()).ok();
+        self.issuer_offline_with(web, || cache.as_ref())
+    }
+
+    /// The issuer of `web`'s IdP from its URL, or from `detections` (read only when the URL
+    /// alone cannot tell) where a past probe recorded it.
+    pub(super) fn issuer_offline_with<'c>(
+        &self,
+        web: &WebIdentity,
+        detections: impl FnOnce() -> Option<&'c DetectionCache>,
+    ) -> Option<String> {
         if let Some((kind, _)) = idp::detect_offline(&web.auth_url, web.provider) {
             return Some(idp::issuer_text(&idp::normalize_issuer(
                 kind,
                 &web.auth_url,
             )));
         }
-        let cache = DetectionCache::load(self.store.dir()).ok()?;
-        cache
+        detections()?
             .get(&web.auth_url, self.now())
             .map(|d| d.issuer_exact.clone())
     }

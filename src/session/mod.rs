@@ -4,6 +4,7 @@
 //! call it and learn what it is doing through [`SessionEvent`]s, so neither knows how a login
 //! works. It never prints.
 
+mod cached;
 mod command_line;
 mod console;
 mod definition;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
+pub use cached::CachedEntries;
 pub use console::{ConsoleRequest, ConsoleSignIn};
 pub use error::SessionError;
 pub use grants::ObtainedGrant;

@@ -206,24 +206,23 @@ fn read_cache(session: &Session) -> Vec<(String, CacheView)> {
         });
     }
     let sessions = super::sso_effects::session_views(session);
+    // One read of each cache directory for every profile, not two file opens per profile.
+    let mut cached = session.cached_entries();
     session
         .config()
         .profiles
         .iter()
         .map(|profile| {
-            let credentials = session
-                .store()
-                .credentials(&profile.name)
-                .ok()
-                .flatten()
+            let credentials = cached
+                .take_credentials(profile)
                 .map(|entry| CredentialView {
                     obtained_at: entry.obtained_at,
                     expiration: entry.credentials.expiration,
                     assumed_role_arn: entry.assumed_role_arn,
                     session_name: entry.session_name,
                 });
-            let tokens = session
-                .cached_tokens(profile)
+            let tokens = cached
+                .tokens(profile)
                 .map(|entry| TokenView {
                     subject: entry.subject,
                     email: entry.email,

@@ -172,3 +172,93 @@ fn a_lock_excludes_a_second_holder_until_dropped() {
         .expect("the lock was not handed on");
     waiter.join().unwrap();
 }
+
+/// The snapshot gives every name exactly what the per-key reads give it: entries at their own
+/// paths, and nothing for a renamed, foreign, corrupt, future or stray file.
+#[test]
+fn a_snapshot_holds_what_each_per_key_read_would_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    let names = [
+        "dev",
+        "prod",
+        "a b/c:d",
+        "renamed",
+        "copied-over",
+        "corrupt",
+        "future",
+    ];
+    for name in names {
+        store.put_credentials(&entry(name)).unwrap();
+    }
+    let issuers = ["http://127.0.0.1:9400", "https://idp.example.test/realms/x"];
+    for issuer in issuers {
+        store.put_tokens(&tokens(issuer)).unwrap();
+    }
+    let renamed = store.credential_path("renamed");
+    fs::rename(&renamed, renamed.with_file_name("renamed-elsewhere.json")).unwrap();
+    fs::copy(
+        store.credential_path("dev"),
+        store.credential_path("copied-over"),
+    )
+    .unwrap();
+    fs::write(store.credential_path("corrupt"), b"{ not json").unwrap();
+    let future = serde_json::json!({ "version": 99, "key": "credentials:future", "entry": {} });
+    fs::write(store.credential_path("future"), future.to_string()).unwrap();
+    fs::write(dir.path().join(CREDENTIALS_DIR).join("notes.txt"), b"stray").unwrap();
+    // A token file moved to the other issuer's name is neither issuer's entry.
+    fs::copy(
+        store.token_path(issuers[0], "runas-cli"),
+        store.token_path(issuers[1], "runas-cli"),
+    )
+    .unwrap();
+
+    let mut snapshot = store.snapshot();
+    let mut found = 0;
+    for name in names
+        .into_iter()
+        .chain(["renamed-elsewhere", "never-cached"])
+    {
+        let expected = store.credentials(name).unwrap();
+        found += usize::from(expected.is_some());
+        assert_eq!(snapshot.take_credentials(name), expected, "{name}");
+        assert_eq!(
+            snapshot.take_credentials(name),
+            None,
+            "{name} handed out twice"
+        );
+    }
+    assert_eq!(found, 3, "dev, prod and the odd name are cached");
+    for issuer in issuers {
+        for client_id in ["runas-cli", "other"] {
+            let expected = store.tokens(issuer, client_id).unwrap();
+            assert_eq!(snapshot.tokens(issuer, client_id), expected.as_ref());
+        }
+    }
+    assert!(snapshot.tokens(issuers[0], "runas-cli").is_some());
+    assert!(snapshot.has_tokens());
+}
+
+#[test]
+fn a_snapshot_of_an_empty_cache_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut snapshot = Store::new(dir.path().join("never-written")).snapshot();
+    assert!(!snapshot.has_tokens());
+    assert_eq!(snapshot.take_credentials("dev"), None);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_snapshot_tightens_a_widened_file_as_a_read_does() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path());
+    store.put_credentials(&entry("dev")).unwrap();
+    let path = store.credential_path("dev");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(store.snapshot().take_credentials("dev").is_some());
+    assert_eq!(
+        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
