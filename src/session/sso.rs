@@ -190,6 +190,8 @@ impl Session {
 
     /// The cached IAM Identity Center token of an sso profile, without any network.
     pub fn cached_sso_token(&self, profile: &Profile) -> Option<SsoTokenStatus> {
+        // Most profiles have no sso keys: asking `sso_target` would build an error to drop.
+        profile.sso.as_ref()?;
         let target = self.sso_target(profile).ok()?;
         let cache = self.aws_sso_cache()?;
         let token = cache.token(target.token_key()).ok().flatten()?;
