@@ -65,7 +65,7 @@ pub(super) fn build_profiles(raw: Vec<RawSection<'_>>, sessions: &[SsoSession]) 
         .enumerate()
         .map(|(index, section)| {
             let supplied = |slot: Slot| {
-                let supplier = suppliers[index][slot.index()]?;
+                let supplier = suppliers[index][slot.index()].get()?;
                 Some(Supplied {
                     entry: slot_entry(&raw[supplier].entries, slot)?,
                     inherited_from: (supplier != index).then(|| raw[supplier].name.as_str()),

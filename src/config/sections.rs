@@ -108,8 +108,11 @@ pub(super) fn group<'a, 's>(
     scan: &'s Scan<'_>,
     entries: Vec<Vec<Entry>>,
 ) -> Grouped<'a> {
+    // Nearly every section is a profile: room for all of them at once, where growing the list
+    // and its index by doubling wrote them again at each step (page faults at 10,000).
+    let sections = scan.sections.len();
     let mut grouped = Grouped {
-        profiles: Vec::new(),
+        profiles: Vec::with_capacity(sections),
         sso_sessions: Vec::new(),
         file_issues: Vec::new(),
     };
@@ -118,7 +121,8 @@ pub(super) fn group<'a, 's>(
         route(&mut file_sink, problem, None);
     }
     // Keyed by the names in the scanned headers, which outlive the grouping: no copy of each.
-    let mut profile_index: FastMap<&'s str, usize> = FastMap::default();
+    let mut profile_index: FastMap<&'s str, usize> =
+        FastMap::with_capacity_and_hasher(sections, Default::default());
     let mut session_index: FastMap<&'s str, usize> = FastMap::default();
     // The AWS CLI and SDKs read `[profile default]` and ignore `[default]` beside it in the
     // config file (the credentials file has only `[default]`).
