@@ -23,6 +23,7 @@ pub mod sso_keys;
 pub mod sso_rows;
 mod stage;
 pub mod state;
+mod summary;
 pub mod terminal;
 pub mod update;
 pub mod view;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::rows::{GrantView, ProfileRow};
 pub use super::stage::Stage;
+use super::summary::ListSummary;
 
 /// Credentials with less than this left are shown as expiring (the SDKs' advisory window).
 pub const EXPIRING_WITHIN: Duration = Duration::minutes(15);
@@ -144,6 +145,8 @@ pub struct App {
     pub export_format: crate::shell::Format,
     /// The terminal size last reported.
     pub size: (u16, u16),
+    /// Facts about all rows the view shows at each frame, kept by `update` ([`App::summarize`]).
+    pub summary: ListSummary,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -176,9 +179,11 @@ impl App {
             color: true,
             export_format: crate::shell::Format::Sh,
             size: (80, 24),
+            summary: ListSummary::default(),
         };
         app.refilter();
         app.resize(80, 24);
+        app.summarize();
         app
     }
 
@@ -363,13 +368,6 @@ impl App {
     pub fn select_last(&mut self) {
         let last = self.items.len().saturating_sub(1);
         self.selected = self.first_profile_from(last, -1);
-    }
-
-    pub fn running_count(&self) -> usize {
-        self.rows
-            .iter()
-            .filter(|row| matches!(row.activity, Activity::Running { .. }))
-            .count()
     }
 
     pub fn status_of(&self, row: &ProfileRow, now: DateTime<Utc>) -> Status {

@@ -133,6 +133,8 @@ pub fn mixed_app() -> App {
     app.row_mut("prod-admin").unwrap().activity = Activity::Failed {
         error: "profile prod-admin: assuming arn:aws:iam::210987654321:role/prod-admin: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity\n  hint: the role's trust policy does not accept this token: check its aud and sub conditions".into(),
     };
+    // Set here directly, not through `update`, so the view's summary is worked out by hand.
+    app.summarize();
     app
 }
 

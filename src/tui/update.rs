@@ -15,6 +15,16 @@ use super::state::{Activity, After, App, ListItem, Overlay, Stage};
 const CACHE_POLL_TICKS: u64 = 30;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    // A tick changes no row: the frame it brings redraws from the summary as it stands.
+    let changes_rows = !matches!(msg, Msg::Tick);
+    let effects = handle(app, msg);
+    if changes_rows {
+        app.summarize();
+    }
+    effects
+}
+
+fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Mouse(mouse) => {

@@ -216,7 +216,7 @@ fn several_profiles_log_in_at_once() {
             ..
         }]
     ));
-    assert_eq!(app.running_count(), 2);
+    assert_eq!(app.summary.running, 2);
 }
 
 #[test]

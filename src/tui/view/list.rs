@@ -15,11 +15,7 @@ use crate::tui::rows::{GrantView, ProfileRow};
 use crate::tui::state::{App, ListItem, Status};
 
 pub fn render(app: &App, now: DateTime<Utc>, theme: &Theme, frame: &mut Frame, areas: &Areas) {
-    let shown = app
-        .items
-        .iter()
-        .filter(|item| matches!(item, ListItem::Profile(_)))
-        .count();
+    let shown = app.summary.shown_profiles;
     let title = if app.filter.query.is_empty() {
         format!(" Profiles ({shown}) ")
     } else {
@@ -81,13 +77,13 @@ const MIN_STATUS: usize = 18;
 
 impl Columns {
     fn fit(width: usize, app: &App) -> Columns {
-        let longest = |text: fn(&ProfileRow) -> usize| app.rows.iter().map(text).max().unwrap_or(0);
+        let summary = &app.summary;
         let mut columns = Columns {
-            name: longest(|row| row.name.chars().count() + 1).clamp(8, 25),
+            name: (summary.longest_name + 1).clamp(8, 25),
             badge: 9,
             account: 13,
-            role: longest(|row| row.role_name.as_ref().map_or(1, |r| r.chars().count()) + 1)
-                .clamp(6, 25),
+            // A row without a role shows "-": one character.
+            role: (summary.longest_role.max(1) + 1).clamp(6, 25),
             status: 0,
         };
         let used = |c: &Columns| 2 + c.name + c.badge + c.account + c.role;

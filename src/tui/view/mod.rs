@@ -118,7 +118,7 @@ pub fn view(app: &App, now: DateTime<Utc>, frame: &mut Frame) {
 }
 
 fn header<'a>(app: &App, theme: &Theme) -> Paragraph<'a> {
-    let running = app.running_count();
+    let running = app.summary.running;
     let mut spans = vec![
         Span::styled(" runas ", theme.title()),
         Span::raw(format!(
