@@ -300,6 +300,7 @@ impl Store {
 
 /// The prefix of a credential key; the rest is the profile name.
 const CREDENTIAL_KEY_PREFIX: &str = "credentials:";
+
 fn token_key(issuer: &str, client_id: &str) -> String {
     format!("token:{issuer}\u{0}{client_id}")
 }

@@ -143,8 +143,12 @@ impl Session {
     }
 
     fn issuer_offline(&self, web: &WebIdentity) -> Option<String> {
-        let cache = DetectionCache::load(self.store.dir()).ok();
-        self.issuer_offline_with(web, || cache.as_ref())
+        let mut cache = None;
+        self.issuer_offline_with(web, || {
+            cache
+                .insert(DetectionCache::load(self.store.dir()).ok())
+                .as_ref()
+        })
     }
 
     /// The issuer of `web`'s IdP from its URL, or from `detections` (read only when the URL

@@ -183,6 +183,7 @@ fn a_failed_discovery_keeps_the_last_one_usable_and_says_why_on_the_session_row(
     else {
         panic!("one discovery at start: {effects:?}");
     };
+    assert_eq!(app.summary.running, 1, "the header counts the discovery");
     let old = Discovery {
         session: "corp".into(),
         start_url: "https://d-9067c0ffee.awsapps.com/start".into(),

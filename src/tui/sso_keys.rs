@@ -97,10 +97,14 @@ pub fn discover_all(app: &mut App) -> Vec<Effect> {
             _ => None,
         })
         .collect();
-    sessions
+    let effects = sessions
         .iter()
         .flat_map(|session| discover(app, session, false))
-        .collect()
+        .collect();
+    // The TUI calls this before its first frame, outside `update`: the sessions now running
+    // show in the header.
+    app.summarize();
+    effects
 }
 
 /// The session of the selected discovered role while its discovery is still running.

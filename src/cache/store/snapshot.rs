@@ -35,9 +35,6 @@ impl Snapshot {
 
     /// The token entry of one IdP app; several profiles share it.
     pub fn tokens(&self, issuer: &str, client_id: &str) -> Option<&TokenEntry> {
-        if self.tokens.is_empty() {
-            return None;
-        }
         self.tokens.get(&token_key(issuer, client_id))
     }
 
