@@ -272,14 +272,8 @@ impl Store {
     }
 
     fn read_all<T: DeserializeOwned>(&self, dir: &Path) -> Vec<T> {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return Vec::new();
-        };
-        entries
-            .flatten()
-            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "json"))
-            .filter_map(|entry| {
-                let bytes = fs::read(entry.path()).ok()?;
+        json_files(dir)
+            .filter_map(|(_, bytes)| {
                 let envelope = decode::<T>(&bytes).ok()?;
                 (envelope.version == FORMAT_VERSION).then_some(envelope.entry)
             })
@@ -296,6 +290,20 @@ impl Store {
         }
         cache_fs::write_atomic(path, &bytes)
     }
+}
+
+/// Each `.json` file of `dir` with its bytes; a missing directory or unreadable file gives none.
+fn json_files(dir: &Path) -> impl Iterator<Item = (PathBuf, Vec<u8>)> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .filter_map(|path| {
+            let bytes = fs::read(&path).ok()?;
+            Some((path, bytes))
+        })
 }
 
 /// The prefix of a credential key; the rest is the profile name.

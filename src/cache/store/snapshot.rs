@@ -8,14 +8,13 @@
 //! own path ([`file_stem`] of the key), names that key, and has this format version.
 
 use std::collections::HashMap;
-use std::fs;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
 use super::{
     CREDENTIAL_KEY_PREFIX, CREDENTIALS_DIR, CredentialEntry, FORMAT_VERSION, Store, TOKENS_DIR,
-    TokenEntry, decode, file_stem, tighten_file, token_key,
+    TokenEntry, decode, file_stem, json_files, tighten_file, token_key,
 };
 
 /// The cache's token and credential entries as read at one moment.
@@ -65,22 +64,12 @@ impl Store {
 
 /// Each entry of `dir` that sits at its own key's path, with that key.
 fn read_keyed<T: DeserializeOwned>(dir: &Path) -> impl Iterator<Item = (String, T)> {
-    fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|dir_entry| {
-            let path = dir_entry.path();
-            let stem = path
-                .file_name()?
-                .to_str()?
-                .strip_suffix(".json")?
-                .to_owned();
-            let bytes = fs::read(&path).ok()?;
-            // As the per-key read does for any file at a key's path, even one it then ignores.
-            tighten_file(&path);
-            let envelope = decode::<T>(&bytes).ok()?;
-            (envelope.version == FORMAT_VERSION && file_stem(&envelope.key) == stem)
-                .then_some((envelope.key, envelope.entry))
-        })
+    json_files(dir).filter_map(|(path, bytes)| {
+        let stem = path.file_stem()?.to_str()?;
+        // As the per-key read does for any file at a key's path, even one it then ignores.
+        tighten_file(&path);
+        let envelope = decode::<T>(&bytes).ok()?;
+        (envelope.version == FORMAT_VERSION && file_stem(&envelope.key) == stem)
+            .then_some((envelope.key, envelope.entry))
+    })
 }
