@@ -21,10 +21,13 @@
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::brackets;
 use super::halves::Scanned;
-use super::header::split_header;
 use super::scan::{self, Scan};
 use super::{Config, ConfigError, ProfileKind};
+
+mod wanted;
+use wanted::{Wanted, maybe_header};
 
 /// How much of the file one read brings in. The file is streamed through this one buffer, not
 /// read whole: at 10,000 profiles a 2.4 MB buffer cost more in page faults (about 600 of
@@ -182,58 +185,19 @@ fn scan_pieces(pieces: &[PieceText]) -> Scan<'_> {
 /// The piece being read: where it starts and whether it is needed so far.
 struct Current {
     start: u64,
-    /// Its first line's number, counted only when it may be needed: counting the lines
-    /// before every header cost more than everything else on this path.
-    line: Option<usize>,
+    /// 1-based number of its first line.
+    line: usize,
     named: bool,
     hidden_headers: bool,
 }
 
 impl Current {
-    fn needed(&self) -> bool {
-        self.named || self.hidden_headers
-    }
-
-    /// Settles its first line's number while its start is in `region` (the buffer, which
-    /// starts at file offset `offset` on line `line`). A piece that outlives its buffer is
-    /// settled at that buffer's end, so its number is known whenever it is needed.
-    fn settle_line(&mut self, region: &[u8], offset: u64, line: usize) {
-        if self.line.is_none() {
-            self.line = Some(line + count_newlines(&region[..self.start_in(region, offset)]));
-        }
-    }
-
-    /// [`Self::settle_line`] at the end of `region`, whose own newlines (`region_newlines`)
-    /// are already counted: the open piece starts near the end, so the few newlines after its
-    /// start are counted instead of all before it (counting the region twice was a fifth of a
-    /// cached `credential-process` at 10,000 profiles).
-    fn settle_line_at_end(
-        &mut self,
-        region: &[u8],
-        offset: u64,
-        line: usize,
-        region_newlines: usize,
-    ) {
-        if self.line.is_none() {
-            let after = count_newlines(&region[self.start_in(region, offset)..]);
-            self.line = Some(line + region_newlines - after);
-        }
-    }
-
-    /// Its start as an index into `region`, which starts at file offset `offset`.
-    fn start_in(&self, region: &[u8], offset: u64) -> usize {
-        let before = usize::try_from(self.start.saturating_sub(offset)).unwrap_or(0);
-        before.min(region.len())
-    }
-
     fn close(self, end: u64, spans: &mut Vec<Span>) {
-        if self.needed()
-            && let Some(line) = self.line
-        {
+        if self.named || self.hidden_headers {
             spans.push(Span {
                 start: self.start,
                 end,
-                line,
+                line: self.line,
             });
         }
     }
@@ -260,9 +224,10 @@ fn find_spans<R: Read>(
     // The file offset and line number of `buffer[0]`.
     let mut offset: u64 = 0;
     let mut line = 1;
+    let wanted = Wanted::new(wanted);
     let mut current = Current {
         start: 0,
-        line: Some(1),
+        line: 1,
         named: false,
         hidden_headers: false,
     };
@@ -296,30 +261,26 @@ fn find_spans<R: Read>(
             current.start = from as u64;
         }
         let region = &buffer[..complete];
-        for at in memchr::memchr_iter(b'[', &region[from..]).map(|at| at + from) {
-            if at == from || region[at - 1] == b'\n' {
-                let start = offset + at as u64;
+        let lines = &region[from..];
+        let newlines = brackets::scan(lines, |bracket| {
+            let at = bracket.at;
+            if bracket.opens_line {
+                let start = offset + (from + at) as u64;
                 let next = Current {
                     start,
-                    line: None,
-                    named: names_any(&region[at..], wanted),
+                    line: line + bracket.newlines_before,
+                    named: wanted.named_by(&lines[at..], bracket.closer.map(|closer| closer - at)),
                     hidden_headers: false,
                 };
-                if current.needed() {
-                    current.settle_line(region, offset, line);
-                }
                 std::mem::replace(&mut current, next).close(start, &mut spans);
-                continue;
+            } else {
+                let line_start = memchr::memrchr(b'\n', &lines[..at]).map_or(0, |nl| nl + 1);
+                if maybe_header(&lines[line_start..at]) {
+                    current.hidden_headers = true;
+                }
             }
-            let line_start = memchr::memrchr(b'\n', &region[from..at])
-                .map_or(from, |newline| from + newline + 1);
-            if maybe_header(&region[line_start..at]) {
-                current.hidden_headers = true;
-            }
-        }
-        let region_newlines = count_newlines(region);
-        current.settle_line_at_end(region, offset, line, region_newlines);
-        line += region_newlines;
+        });
+        line += newlines;
         offset += complete as u64;
         buffer.copy_within(complete..filled, 0);
         filled -= complete;
@@ -328,53 +289,6 @@ fn find_spans<R: Read>(
             return Ok(spans);
         }
     }
-}
-
-/// Whether the text before a `[` on its line may be indentation: anything but whitespace (a
-/// value, a comment) makes the `[` no header. Bytes of a multi-byte character count as
-/// possible (Unicode) whitespace.
-fn maybe_header(lead: &[u8]) -> bool {
-    lead.iter()
-        .all(|&byte| matches!(byte, b' ' | b'\t' | b'\r' | 0x0b | 0x0c) || !byte.is_ascii())
-}
-
-/// Whether the header line at the start of `text` names one of `wanted`. Most headers name
-/// none, so a byte test comes first: a name the full read splits out ends just before `]`,
-/// but for whitespace that this test does not trim (a multi-byte character, a vertical tab).
-fn names_any(text: &[u8], wanted: &[String]) -> bool {
-    let before_bracket = match memchr::memchr2(b']', b'\n', text) {
-        Some(close) if text[close] == b']' => text[..close].trim_ascii_end(),
-        // A header without `]` is broken and names nothing.
-        _ => return false,
-    };
-    // The last byte first: nearly every header ends in another letter, and a call into
-    // `memcmp` per header and wanted name was 8 % of a cached call at 10,000 profiles.
-    let may_name = |name: &String| {
-        name.is_empty()
-            || (before_bracket.last() == name.as_bytes().last()
-                && before_bracket.ends_with(name.as_bytes()))
-    };
-    // A vertical tab is the one ASCII character `str::trim` removes and `trim_ascii_end` keeps.
-    let uncertain = !before_bracket
-        .last()
-        .is_some_and(|&byte| byte.is_ascii() && byte != 0x0b);
-    if uncertain || wanted.iter().any(may_name) {
-        return header_name(text).is_some_and(|name| wanted.iter().any(|w| w == name));
-    }
-    false
-}
-
-/// The name the header line at the start of `text` gives, split as the full read splits it.
-fn header_name(text: &[u8]) -> Option<&str> {
-    let end = memchr::memchr(b'\n', text).unwrap_or(text.len());
-    let line = std::str::from_utf8(&text[..end]).ok()?;
-    split_header(line.trim()).ok().map(|(_, name, _)| name)
-}
-
-fn count_newlines(bytes: &[u8]) -> usize {
-    // memchr's count is a SIMD routine: a plain filter-count was not vectorised and cost
-    // about 5 instructions a byte, 12 M for a 2.4 MB file.
-    memchr::memchr_iter(b'\n', bytes).count()
 }
 
 #[cfg(test)]
