@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks that are not part of CI (numbers go to README's Performance section). One run
 # prints one markdown table, medians and ratios side by side with the goals:
-#   - cached `runas credential-process` on a 2-profile and on a 10,000-profile config;
+#   - cached `runas credential-process` on a 2-profile and on a 10,000-profile config, and the
+#     one-profile read of each config in memory (cargo bench --bench config_parse);
 #   - cached `runas credential-process` against the AWS CLI v2 asking for the same profile's
 #     credentials (`aws configure export-credentials`), and both peak RSS;
 #   - 200 concurrent `credential-process` calls with expired credentials (one STS call, p99);
@@ -242,6 +243,25 @@ print(f"| cached `credential-process`, 2-profile config: median / peak RSS | {sm
 print(f"| … same profile in a 10,002-profile config: median / peak RSS | {large:.2f} ms / {large_rss:.1f} MiB "
       f"| ≤ 2 ms, ≤ 15 MiB: {ok(large <= 2 and large_rss <= 15)} |")
 print(f"| … 10,002 / 2 profiles | {large / small:.2f}× | ≤ 1.25×: {ok(large / small <= 1.25)} |")
+PY
+# The part of that difference that is runas's own: the one-profile read of a config already in
+# memory, alone and after 10,000 other profiles (benches/config_parse.rs). The rest is the
+# kernel copying the 2.4 MB file.
+cargo bench --quiet --bench config_parse -- one_profile >"$WORK/one-profile.txt" 2>/dev/null
+python3 - "$WORK/one-profile.txt" >>"$ROWS" <<'PY'
+import sys
+unit = {"ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3, "s": 1e6}
+# divan's columns: name and fastest │ slowest │ median │ mean │ samples │ iters
+median = {}
+for line in open(sys.argv[1]):
+    cells = line.split("│")
+    name = cells[0].split()
+    # A row reads `├─ 10000  303.7 µs │ …`: the argument, then the fastest time.
+    if len(cells) > 2 and len(name) == 4 and name[1] in ("0", "10000"):
+        value, suffix = cells[2].split()
+        median[name[1]] = float(value) * unit[suffix]
+print(f"| … runas's own share: the one-profile read of the config in memory, alone / after 10,000 "
+      f"profiles | {median['0']:.1f} / {median['10000']:.0f} µs | |")
 PY
 fi
 
