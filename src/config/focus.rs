@@ -4,8 +4,9 @@
 //!
 //! A line that starts with `[` at column 0 is always a section header, whatever came before
 //! it, and the scanner forgets everything at such a line. So the file is cut there into
-//! pieces with one byte search, and only the pieces a profile can depend on are scanned and
-//! typed, by the very code the full read uses (`scan`, `read`, `sections`, `profile`):
+//! pieces in one pass over each block (`brackets`), and only the pieces a profile can depend
+//! on are scanned and typed, by the very code the full read uses (`scan`, `read`, `sections`,
+//! `profile`):
 //! every section named like the profile, `default`, each `source_profile` of the chain and
 //! each `sso_session` (in both files), plus any piece holding an indented `[` line, which may
 //! hide a header of its own. Naming is checked by name only, so a piece read without need
